@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+using SysMon.Hub.Ingest;
+using SysMon.Hub.Realtime;
+using SysMon.Hub.Registry;
+
+namespace SysMon.Hub.Extensions;
+
+/// <summary>All of the hub's service registrations.</summary>
+public static class HubServiceExtensions
+{
+    /// <summary>
+    /// Defaults that must hold wherever the hub is started from. They sit below every other source, so
+    /// appsettings.json, environment variables (<c>Kestrel__Endpoints__Grpc__Url</c>) and the command line
+    /// override them; keeping them in code means a binary started outside its folder still opens both ports.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Kestrel:Endpoints:Web:Url"] = "http://localhost:5000",
+        ["Kestrel:Endpoints:Web:Protocols"] = "Http1AndHttp2",
+        ["Kestrel:Endpoints:Grpc:Url"] = "http://localhost:5001",
+        // gRPC over cleartext needs HTTP/2 with prior knowledge, which Kestrel offers only on an HTTP/2-only endpoint.
+        ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+    };
+
+    public static WebApplicationBuilder AddHubServices(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Defaults });
+        var services = builder.Services;
+        services.AddOptions<HubOptions>().BindConfiguration(HubOptions.SectionName);
+        services.AddSingleton(TimeProvider.System);
+        var instanceId = builder.Configuration[$"{HubOptions.SectionName}:{nameof(HubOptions.InstanceId)}"];
+        services.AddSingleton(new HubInstance(string.IsNullOrWhiteSpace(instanceId)
+            ? $"{Environment.MachineName}-{Environment.ProcessId}"
+            : instanceId));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Pings find agents whose host vanished without closing the TCP connection.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        });
+
+        services.AddGrpc(grpc =>
+        {
+            // A full sample is a few KB; anything near this is an agent bug or an attack.
+            grpc.MaxReceiveMessageSize = 1024 * 1024;
+        });
+        services.AddSingleton<SampleBroadcaster>();
+
+        var signalR = services.AddSignalR();
+        var health = services.AddHealthChecks();
+
+        var redisConnectionString = builder.Configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(redisConnectionString))
+        {
+            services.AddSingleton<IMachineRegistry, InMemoryMachineRegistry>();
+        }
+        else
+        {
+            var redisOptions = ConfigurationOptions.Parse(redisConnectionString);
+            // Start and keep running while Redis is down; the multiplexer reconnects by itself.
+            redisOptions.AbortOnConnectFail = false;
+            redisOptions.ClientName ??= "sysmon-hub";
+            // One multiplexer for the registry and the backplane: one pair of sockets per hub, not two.
+            var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(redisOptions));
+            services.AddSingleton(_ => connection.Value);
+            services.AddSingleton<IMachineRegistry, RedisMachineRegistry>();
+            signalR.AddStackExchangeRedis(backplane =>
+            {
+                backplane.Configuration.ChannelPrefix = RedisKeys.SignalRChannelPrefix;
+                backplane.ConnectionFactory = _ => Task.FromResult(connection.Value);
+            });
+            health.AddCheck("redis", () => connection.Value.IsConnected
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("Redis is not connected"), tags: ["ready"]);
+        }
+        return builder;
+    }
+}

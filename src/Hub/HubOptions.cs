@@ -1,0 +1,37 @@
+namespace SysMon.Hub;
+
+/// <summary>Settings of the hub, bound from the <c>Hub</c> configuration section.</summary>
+public sealed class HubOptions
+{
+    public const string SectionName = "Hub";
+
+    /// <summary>Sampling interval the hub asks every agent to use, milliseconds (250..60000).</summary>
+    public int SampleIntervalMs { get; set; } = 1000;
+
+    /// <summary>How many top processes agents report per sample (0..100).</summary>
+    public int TopProcesses { get; set; } = 10;
+
+    /// <summary>A machine whose last sample is older than this is shown offline, seconds.</summary>
+    public int OfflineAfterSeconds { get; set; } = 10;
+
+    /// <summary>Name of this hub instance in logs and in the registry; defaults to host name + process id.</summary>
+    public string? InstanceId { get; set; }
+}
+
+/// <summary>
+/// The agent the hub runs in-process to monitor its own host, bound from <c>EmbeddedAgent</c>.
+/// It is the real agent code, streaming over real gRPC to this hub's own agent endpoint, so a new
+/// user sees live data with nothing else installed. Turn it off where real agents run on the hosts.
+/// </summary>
+public sealed class EmbeddedAgentOptions
+{
+    public const string SectionName = "EmbeddedAgent";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Overrides the machine id (default: /etc/machine-id, as a standalone agent would use).</summary>
+    public string? MachineId { get; set; }
+
+    /// <summary>Where the embedded agent connects; default: this hub's own <c>Kestrel:Endpoints:Grpc</c> URL on loopback.</summary>
+    public string? HubUrl { get; set; }
+}

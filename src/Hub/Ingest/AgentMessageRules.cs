@@ -1,0 +1,113 @@
+using SysMon.Hub.Registry;
+using SysMon.Protocol.V1;
+
+namespace SysMon.Hub.Ingest;
+
+/// <summary>
+/// What the hub accepts from an agent. Everything an agent sends is untrusted text that ends up in
+/// Redis, in logs and in browsers: sizes are capped, control characters removed, and a message that
+/// breaks a rule is refused with a reason the agent's operator can act on.
+/// </summary>
+public static class AgentMessageRules
+{
+    public const uint ProtocolVersion = 1;
+    public const int MaxShortText = 256;     // hostnames, OS names, process names, mount points
+    public const int MaxCommandLine = 1024;  // the agent truncates to 256; room for future agents, not for abuse
+    public const int MaxCores = 4096;
+    public const int MaxListItems = 512;     // filesystems, disks, interfaces
+    public const int MaxProcesses = 100;
+
+    /// <summary>Returns why <paramref name="hello"/> is refused, or null; cleans its text fields in place.</summary>
+    public static string? CheckHello(Hello hello)
+    {
+        if (hello.ProtocolVersion != ProtocolVersion)
+        {
+            return $"Unsupported protocol version {hello.ProtocolVersion}; this hub speaks version {ProtocolVersion}.";
+        }
+        if (!MachineId.IsValid(hello.MachineId))
+        {
+            return $"Invalid machine id: use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.";
+        }
+        hello.Hostname = Clean(hello.Hostname, MaxShortText);
+        hello.OsName = Clean(hello.OsName, MaxShortText);
+        hello.OsVersion = Clean(hello.OsVersion, MaxShortText);
+        hello.KernelVersion = Clean(hello.KernelVersion, MaxShortText);
+        hello.Architecture = Clean(hello.Architecture, MaxShortText);
+        hello.CpuModel = Clean(hello.CpuModel, MaxShortText);
+        hello.AgentVersion = Clean(hello.AgentVersion, MaxShortText);
+        return null;
+    }
+
+    /// <summary>Returns why <paramref name="sample"/> is refused, or null; cleans its text fields in place.</summary>
+    public static string? CheckSample(Sample sample)
+    {
+        if (sample.Cpu is { } cpu && (cpu.CorePercent.Count > MaxCores || cpu.CoreFrequencyMhz.Count > MaxCores))
+        {
+            return $"Too many CPU cores in a sample (at most {MaxCores}).";
+        }
+        if (sample.Filesystems.Count > MaxListItems || sample.Disks.Count > MaxListItems || sample.NetworkInterfaces.Count > MaxListItems)
+        {
+            return $"Too many filesystems, disks or interfaces in a sample (at most {MaxListItems} each).";
+        }
+        if (sample.Processes.Count > MaxProcesses)
+        {
+            return $"Too many processes in a sample (at most {MaxProcesses}).";
+        }
+        foreach (var fs in sample.Filesystems)
+        {
+            fs.MountPoint = Clean(fs.MountPoint, MaxShortText);
+            fs.Device = Clean(fs.Device, MaxShortText);
+            fs.FsType = Clean(fs.FsType, MaxShortText);
+        }
+        foreach (var disk in sample.Disks)
+        {
+            disk.Device = Clean(disk.Device, MaxShortText);
+        }
+        foreach (var nic in sample.NetworkInterfaces)
+        {
+            nic.Name = Clean(nic.Name, MaxShortText);
+        }
+        foreach (var process in sample.Processes)
+        {
+            process.Name = Clean(process.Name, MaxShortText);
+            process.User = Clean(process.User, MaxShortText);
+            process.State = Clean(process.State, 8);
+            process.CommandLine = Clean(process.CommandLine, MaxCommandLine);
+        }
+        return null;
+    }
+
+    /// <summary>Truncates and drops control characters (they break logs and terminals, never a name).</summary>
+    public static string Clean(string value, int maxLength)
+    {
+        var needsWork = value.Length > maxLength;
+        if (!needsWork)
+        {
+            foreach (var c in value)
+            {
+                if (char.IsControl(c))
+                {
+                    needsWork = true;
+                    break;
+                }
+            }
+        }
+        if (!needsWork)
+        {
+            return value;
+        }
+        var builder = new System.Text.StringBuilder(Math.Min(value.Length, maxLength));
+        foreach (var c in value)
+        {
+            if (builder.Length == maxLength)
+            {
+                break;
+            }
+            if (!char.IsControl(c))
+            {
+                builder.Append(c);
+            }
+        }
+        return builder.ToString();
+    }
+}

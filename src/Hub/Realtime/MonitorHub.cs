@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.SignalR;
+using SysMon.Hub.Registry;
+using SysMon.Protocol.V1;
+
+namespace SysMon.Hub.Realtime;
+
+/// <summary>
+/// The viewers' SignalR hub. A viewer subscribes to the machines it shows and receives their samples;
+/// with the Redis backplane a viewer on any hub receives samples ingested by any other hub.
+/// </summary>
+public sealed class MonitorHub(IMachineRegistry registry, ILogger<MonitorHub> logger) : Microsoft.AspNetCore.SignalR.Hub
+{
+    /// <summary>Starts sending <c>sample</c> messages of <paramref name="machineId"/>; sends its last known sample at once.</summary>
+    public async Task Subscribe(string machineId)
+    {
+        EnsureValid(machineId);
+        await Groups.AddToGroupAsync(Context.ConnectionId, HubNames.MachineGroup(machineId), Context.ConnectionAborted);
+        Sample? last;
+        try
+        {
+            last = await registry.LastSampleAsync(machineId);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // The subscription stands; the viewer just waits for the next live sample.
+            logger.LogWarning(ex, "Could not read the last sample of {MachineId}", machineId);
+            return;
+        }
+        if (last is not null)
+        {
+            // An opened machine shows a value at once instead of an empty page for one interval.
+            await Clients.Caller.SendAsync(HubNames.SampleMethod, new LiveSample(machineId, last), Context.ConnectionAborted);
+        }
+    }
+
+    /// <summary>Stops sending samples of <paramref name="machineId"/> to this viewer.</summary>
+    public Task Unsubscribe(string machineId)
+    {
+        EnsureValid(machineId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, HubNames.MachineGroup(machineId), Context.ConnectionAborted);
+    }
+
+    private static void EnsureValid(string machineId)
+    {
+        if (!MachineId.IsValid(machineId))
+        {
+            throw new HubException($"Invalid machine id: use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using StackExchange.Redis;
+
+namespace SysMon.Hub.Registry;
+
+/// <summary>
+/// Every Redis key and channel SysMon uses, in one place. All share the <c>sysmon:</c> prefix so a
+/// Redis shared with other applications stays tidy and <c>SCAN sysmon:*</c> finds all of ours.
+/// </summary>
+public static class RedisKeys
+{
+    public const string Prefix = "sysmon:";
+
+    /// <summary>SET of every machine id any hub has seen.</summary>
+    public static readonly RedisKey Machines = Prefix + "machines";
+
+    /// <summary>HASH of one machine: hello, last sample, last seen, connection (see <see cref="MachineFields"/>).</summary>
+    public static RedisKey Machine(string machineId) => Prefix + "machine:" + machineId;
+
+    /// <summary>Channel prefix of the SignalR backplane, so its channels sit beside our keys.</summary>
+    public static readonly RedisChannel SignalRChannelPrefix = RedisChannel.Literal(Prefix + "signalr");
+}
+
+/// <summary>Field names inside <see cref="RedisKeys.Machine"/>.</summary>
+public static class MachineFields
+{
+    public const string Hello = "hello";               // protobuf Hello bytes
+    public const string LastSample = "lastSample";     // protobuf Sample bytes
+    public const string LastSeenUnixMs = "lastSeenMs"; // when the hub received the last message, Unix ms
+    public const string Connected = "connected";       // "1" while a stream is open, "0" after it closed
+    public const string ConnectionId = "conn";         // id of the stream that owns "connected"
+    public const string HubInstance = "hub";           // instance id of the hub holding that stream
+}

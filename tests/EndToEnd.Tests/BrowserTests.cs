@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.Playwright;
+using SysMon.TestSupport;
+using Xunit;
+
+namespace SysMon.EndToEnd.Tests;
+
+/// <summary>
+/// The dashboard in a real headless Chromium, served by a hub started exactly as `dotnet run` starts
+/// it (built-in agent on, no Redis): what a new user sees.
+/// </summary>
+public sealed class BrowserTests
+{
+    private static string ChromiumPath()
+    {
+        foreach (var candidate in new[] { Environment.GetEnvironmentVariable("SYSMON_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" })
+        {
+            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new InvalidOperationException("Chromium not found: install it (`sudo apt-get install chromium`) or set SYSMON_CHROMIUM; ./test.sh does this for you.");
+    }
+
+    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            // Debian's Chromium as root needs --no-sandbox; the rest stop it calling home on a closed network.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Timeout = 60_000,
+        }).WithTimeout(TimeSpan.FromSeconds(90));
+
+    private static async Task<int> PointsAsync(IPage page) =>
+        int.TryParse(await page.GetAttributeAsync("[data-testid=cpu-chart]", "data-points", new() { Timeout = 5_000 }),
+            NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    [Fact]
+    public async Task DashboardListsThisMachineAndItsCpuChartReceivesLivePoints()
+    {
+        var machineId = "browser-" + Guid.NewGuid().ToString("N")[..12];
+        await using var hub = await HubProcess.StartAsync("hub-browser", redis: null, new Dictionary<string, string?>
+        {
+            ["EmbeddedAgent__Enabled"] = "true",
+            ["EmbeddedAgent__MachineId"] = machineId,
+        });
+
+        using var playwright = await Playwright.CreateAsync().WithTimeout();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync().WithTimeout();
+        page.SetDefaultTimeout(30_000);
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+
+        try
+        {
+            await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
+            var entry = page.Locator($"[data-machine-id='{machineId}']").First;
+            await entry.WaitForAsync().WithTimeout();
+            await entry.ClickAsync().WithTimeout();
+
+            await Assertions.Expect(page.GetByTestId("machine-title")).ToContainTextAsync(Environment.MachineName, new() { IgnoreCase = true }).WithTimeout();
+            await Assertions.Expect(page.Locator("#connection-state")).ToHaveTextAsync("Connected").WithTimeout();
+
+            await Deadline.Until(async () => await PointsAsync(page) >= 2, "the CPU chart has two points", TimeSpan.FromSeconds(45));
+            var first = await PointsAsync(page).WithTimeout();
+            await Deadline.Until(async () => await PointsAsync(page) > first, "the CPU chart receives another live point", TimeSpan.FromSeconds(30));
+
+            await Deadline.Until(async () => await page.GetByTestId("process-rows").Locator("tr").CountAsync() > 0,
+                "the process table shows processes");
+        }
+        catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+        {
+            var shot = Path.Combine(Path.GetTempPath(), $"sysmon-browser-{machineId}.png");
+            await page.ScreenshotAsync(new() { Path = shot, FullPage = true }).WithTimeout();
+            throw new TimeoutException($"{ex.Message}\nScreenshot: {shot}\nPage errors: {string.Join("; ", errors)}\n{hub}", ex);
+        }
+        Assert.Empty(errors);
+    }
+}

@@ -1,0 +1,74 @@
+using SysMon.Hub.Ingest;
+using SysMon.Hub.Registry;
+using SysMon.Protocol.V1;
+using Xunit;
+
+namespace SysMon.Hub.Tests;
+
+public class AgentMessageRulesTests
+{
+    private static Hello ValidHello() => new() { ProtocolVersion = 1, MachineId = "abc-123", Hostname = "web-1" };
+
+    [Theory]
+    [InlineData("abc", true)]
+    [InlineData("3d1219c7c4c5404aaa1f6d2a48adfda4", true)]
+    [InlineData("host.example_1-2", true)]
+    [InlineData("", false)]
+    [InlineData("has space", false)]
+    [InlineData("semi;colon", false)]
+    [InlineData("curly{brace}", false)]
+    [InlineData("ünïcode", false)]
+    public void MachineIdsArePlainAsciiTokens(string id, bool valid) => Assert.Equal(valid, MachineId.IsValid(id));
+
+    [Fact]
+    public void MachineIdsLongerThan128CharactersAreRefused()
+    {
+        Assert.True(MachineId.IsValid(new string('a', 128)));
+        Assert.False(MachineId.IsValid(new string('a', 129)));
+    }
+
+    [Fact]
+    public void HelloWithAnotherProtocolVersionIsRefusedWithBothVersionsNamed()
+    {
+        var hello = ValidHello();
+        hello.ProtocolVersion = 2;
+
+        var problem = AgentMessageRules.CheckHello(hello);
+
+        Assert.NotNull(problem);
+        Assert.Contains("2", problem, StringComparison.Ordinal);
+        Assert.Contains("version 1", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HelloTextIsTruncatedAndStrippedOfControlCharacters()
+    {
+        var hello = ValidHello();
+        hello.Hostname = "evil\u001b[31mhost\n" + new string('x', 1000);
+
+        Assert.Null(AgentMessageRules.CheckHello(hello));
+
+        Assert.StartsWith("evil[31mhost", hello.Hostname, StringComparison.Ordinal);
+        Assert.Equal(AgentMessageRules.MaxShortText, hello.Hostname.Length);
+        Assert.DoesNotContain(hello.Hostname, char.IsControl);
+    }
+
+    [Fact]
+    public void SampleWithTooManyProcessesIsRefused()
+    {
+        var sample = new Sample();
+        for (var i = 0; i <= AgentMessageRules.MaxProcesses; i++)
+        {
+            sample.Processes.Add(new ProcessSample { Pid = i });
+        }
+
+        Assert.NotNull(AgentMessageRules.CheckSample(sample));
+    }
+
+    [Fact]
+    public void CleanLeavesOrdinaryTextUntouched()
+    {
+        const string text = "nginx: worker process";
+        Assert.Same(text, AgentMessageRules.Clean(text, 256));
+    }
+}
