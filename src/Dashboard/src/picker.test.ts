@@ -3,7 +3,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { filterMachines, Picker, sortMachines } from './picker';
 import type { Machine } from './types';
 
-function machine(id: string, hostname: string, online: boolean, os = 'Debian GNU/Linux 12 (bookworm)'): Machine {
+function machine(
+  id: string,
+  hostname: string,
+  online: boolean,
+  os = 'Debian GNU/Linux 12 (bookworm)',
+): Machine {
   return {
     id,
     hostname,
@@ -60,9 +65,9 @@ describe('Picker', () => {
     const input = host.querySelector('input') as HTMLInputElement;
     input.value = 'db';
     input.dispatchEvent(new Event('input'));
-    expect([...host.querySelectorAll('[data-machine-id]')].map((e) => e.getAttribute('data-machine-id'))).toEqual([
-      'm1',
-    ]);
+    expect(
+      [...host.querySelectorAll('[data-machine-id]')].map((e) => e.getAttribute('data-machine-id')),
+    ).toEqual(['m1']);
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
     expect(open).toHaveBeenLastCalledWith('m1');
     host.remove();

@@ -9,7 +9,9 @@ export function sortMachines(machines: readonly Machine[]): Machine[] {
   const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
   return [...machines].sort(
     (a, b) =>
-      Number(b.online) - Number(a.online) || collator.compare(a.hostname, b.hostname) || (a.id < b.id ? -1 : 1),
+      Number(b.online) - Number(a.online) ||
+      collator.compare(a.hostname, b.hostname) ||
+      (a.id < b.id ? -1 : 1),
   );
 }
 

@@ -87,7 +87,8 @@ describe('ProcessTable', () => {
     const table = new ProcessTable(host);
     const many = Array.from({ length: 15 }, (_, i) => proc(i + 1, `p${i + 1}`, i, 1000 - i));
     table.update(many);
-    const pids = () => [...table.body.querySelectorAll('tr')].map((r) => Number(r.querySelector('td')?.textContent));
+    const pids = () =>
+      [...table.body.querySelectorAll('tr')].map((r) => Number(r.querySelector('td')?.textContent));
 
     expect(table.body.getAttribute('data-testid')).toBe('process-rows');
     expect(table.body.querySelectorAll('tr').length).toBe(10);

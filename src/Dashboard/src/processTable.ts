@@ -103,7 +103,11 @@ export class ProcessTable {
       const th = el('th', { scope: 'col', class: col.className });
       if (col.key) {
         const key = col.key;
-        const btn = el('button', { type: 'button', class: 'btn btn-link btn-sm p-0 sm-sort', 'data-sort': key });
+        const btn = el('button', {
+          type: 'button',
+          class: 'btn btn-link btn-sm p-0 sm-sort',
+          'data-sort': key,
+        });
         btn.addEventListener('click', () => {
           this.sort = nextSort(this.sort, key);
           this.render();

@@ -12,7 +12,8 @@ export class RingBuffer<T> {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
     this.items = new Array<T | undefined>(capacity);
   }
 
@@ -112,10 +113,14 @@ export interface Point {
  * Every series built from the same samples and timeline with {@link toSeries} lines up index by
  * index, which Chart.js's "index" tooltip mode relies on.
  */
-export function timeline(samples: readonly Pick<Sample, 'timestampUnixMs'>[], intervalMs: number): (number | null)[] {
+export function timeline(
+  samples: readonly Pick<Sample, 'timestampUnixMs'>[],
+  intervalMs: number,
+): (number | null)[] {
   const out: (number | null)[] = [];
   for (let i = 0; i < samples.length; i++) {
-    if (i > 0 && samples[i].timestampUnixMs - samples[i - 1].timestampUnixMs > 1.5 * intervalMs) out.push(null);
+    if (i > 0 && samples[i].timestampUnixMs - samples[i - 1].timestampUnixMs > 1.5 * intervalMs)
+      out.push(null);
     out.push(i);
   }
   return out;
