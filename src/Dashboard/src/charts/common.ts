@@ -13,6 +13,7 @@ import {
   LineController,
   LineElement,
   PointElement,
+  type ScriptableContext,
   Tooltip,
 } from 'chart.js';
 import { el } from '../dom';
@@ -112,6 +113,13 @@ export function chartBox(
   return { box, canvas };
 }
 
+function isolatedPointRadius(ctx: ScriptableContext<'line'>): number {
+  const data = ctx.dataset?.data as Point[] | undefined;
+  const i = ctx.dataIndex;
+  if (!data || data[i]?.y == null) return 0;
+  return data[i - 1]?.y == null && data[i + 1]?.y == null ? 2 : 0;
+}
+
 /**
  * A time-series line chart: x = epoch ms (linear scale, HH:MM:SS ticks), y formatted by
  * `formatY` on the axis and in tooltips.
@@ -131,12 +139,21 @@ export function createLineChart(
       responsive: true,
       maintainAspectRatio: false,
       interaction: { mode: 'index', intersect: false },
-      elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 1.5, tension: 0 } },
+      elements: {
+        // Points are hidden except a lone sample between gaps, which would otherwise be invisible.
+        point: { radius: isolatedPointRadius, hitRadius: 6 },
+        line: { borderWidth: 1.5, tension: 0 },
+      },
       datasets: { line: { spanGaps: false } },
       scales: {
         x: {
           type: 'linear',
-          ticks: { maxTicksLimit: 6, maxRotation: 0, callback: (v) => formatClock(Number(v)) },
+          ticks: {
+            maxTicksLimit: 6,
+            maxRotation: 0,
+            includeBounds: false,
+            callback: (v) => formatClock(Number(v)),
+          },
           grid: {},
         },
         y: {
@@ -201,8 +218,11 @@ export function setLineData(
   }
   const x = chart.options.scales?.x;
   if (x) {
-    x.min = Number.isFinite(min) ? min : undefined;
-    x.max = Number.isFinite(max) && max > min ? max : undefined;
+    // No data: the last minute; one sample: the minute before it.
+    if (!Number.isFinite(max)) max = Date.now();
+    if (!Number.isFinite(min) || min >= max) min = max - 60_000;
+    x.min = min;
+    x.max = max;
   }
   chart.update('none');
 }

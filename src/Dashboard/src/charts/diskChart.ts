@@ -43,7 +43,9 @@ export function usageBar(fs: FilesystemSample): HTMLElement {
     'aria-valuemin': 0,
     'aria-valuemax': 100,
   });
-  const fill = el('div', { class: `progress-bar ${tone}` }, formatPercent(pct, 0));
+  // The label only fits inside a bar that is wide enough; the cell's title and aria carry it too.
+  const fill = el('div', { class: `progress-bar ${tone}` }, pct >= 15 ? formatPercent(pct, 0) : '');
+  bar.title = formatPercent(pct, 1);
   fill.style.width = `${Math.min(100, pct).toFixed(1)}%`;
   bar.append(fill);
   return bar;
