@@ -1,0 +1,98 @@
+// CPU: total % (bold) and one thin line per logical core, plus user/system/iowait/steal, load
+// averages and frequency. Test hook: the chart's wrapper has data-testid="cpu-chart" and
+// data-points = number of points in the total-CPU dataset (gap markers included), updated on
+// every redraw.
+import { el, setText } from '../dom';
+import { formatPercent } from '../format';
+import { toSeries } from '../store';
+import {
+  alpha,
+  type ChartInput,
+  chartBox,
+  color,
+  createLineChart,
+  destroyChart,
+  type LineChart,
+  setLineData,
+  stat,
+} from './common';
+
+/** Per-core lines beyond this many are not drawn (the total still covers every core). */
+const MAX_CORE_LINES = 64;
+
+export class CpuChart {
+  private readonly chart: LineChart;
+  private readonly box: HTMLDivElement;
+  private readonly stats: Record<
+    'total' | 'user' | 'system' | 'iowait' | 'steal' | 'load' | 'freq',
+    HTMLElement
+  >;
+
+  constructor(container: HTMLElement) {
+    const { box, canvas } = chartBox(220, { 'data-testid': 'cpu-chart', 'data-points': '0' });
+    canvas.setAttribute('aria-label', 'CPU usage over time');
+    this.box = box;
+    this.chart = createLineChart(canvas, (v) => formatPercent(v, 0), { min: 0, max: 100 });
+    const legend = this.chart.options.plugins?.legend;
+    if (legend?.labels) legend.labels.filter = (item) => (item.datasetIndex ?? 0) <= 8;
+
+    const row = el('div', { class: 'sm-stats' });
+    const make = (label: string) => {
+      const s = stat(label);
+      row.append(s.node);
+      return s.value;
+    };
+    this.stats = {
+      total: make('Total'),
+      user: make('User'),
+      system: make('System'),
+      iowait: make('I/O wait'),
+      steal: make('Steal'),
+      load: make('Load'),
+      freq: make('Freq'),
+    };
+    container.replaceChildren(row, box);
+  }
+
+  update({ samples, line, intervalMs }: ChartInput): void {
+    const latest = samples[samples.length - 1];
+    const total = toSeries(samples, (s) => s.cpu.totalPercent, intervalMs, line);
+    const cores = Math.min(latest?.cpu.corePercent.length ?? 0, MAX_CORE_LINES);
+    const specs = [
+      {
+        label: 'Total',
+        data: total,
+        style: { borderColor: color(0), backgroundColor: color(0), borderWidth: 2.5, order: 0 },
+      },
+    ];
+    for (let c = 0; c < cores; c++) {
+      const hue = color(c + 1);
+      specs.push({
+        label: `cpu${c}`,
+        data: toSeries(samples, (s) => s.cpu.corePercent[c], intervalMs, line),
+        style: { borderColor: alpha(hue, 0.55), backgroundColor: alpha(hue, 0.55), borderWidth: 1, order: 1 },
+      });
+    }
+    setLineData(this.chart, specs);
+    this.box.setAttribute('data-points', String(total.length));
+
+    const cpu = latest?.cpu;
+    setText(this.stats.total, cpu ? formatPercent(cpu.totalPercent) : '–');
+    setText(this.stats.user, cpu ? formatPercent(cpu.userPercent) : '–');
+    setText(this.stats.system, cpu ? formatPercent(cpu.systemPercent) : '–');
+    setText(this.stats.iowait, cpu ? formatPercent(cpu.iowaitPercent) : '–');
+    setText(this.stats.steal, cpu ? formatPercent(cpu.stealPercent) : '–');
+    setText(
+      this.stats.load,
+      cpu ? [cpu.load1m, cpu.load5m, cpu.load15m].map((l) => l.toFixed(2)).join(' ') : '–',
+    );
+    setText(
+      this.stats.freq,
+      cpu && cpu.frequencyAvgMhz > 0 ? `${(cpu.frequencyAvgMhz / 1000).toFixed(2)} GHz` : '–',
+    );
+  }
+
+  destroy(): void {
+    destroyChart(this.chart);
+  }
+}

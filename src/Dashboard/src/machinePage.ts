@@ -1,0 +1,144 @@
+// The page of one machine: header (hostname, facts, liveness) and one card per metric family.
+// Test hooks: the hostname is in data-testid="machine-title"; the charts and the process table
+// carry their own hooks (see charts/cpuChart.ts and processTable.ts).
+import { CpuChart } from './charts/cpuChart';
+import { DiskChart } from './charts/diskChart';
+import { MemoryChart } from './charts/memoryChart';
+import { NetworkChart } from './charts/networkChart';
+import { el, setText } from './dom';
+import { formatAgo, formatBytes, formatClock, formatCount, formatDuration } from './format';
+import { ProcessTable } from './processTable';
+import { expectedIntervalMs, timeline } from './store';
+import type { Machine, Sample } from './types';
+
+function card(title: string, col: string): { col: HTMLElement; body: HTMLElement } {
+  const c = el('div', { class: col });
+  const k = el('div', { class: 'card h-100 sm-card' });
+  const body = el('div', { class: 'card-body' });
+  k.append(el('div', { class: 'card-header fw-semibold' }, title), body);
+  c.append(k);
+  return { col: c, body };
+}
+
+export class MachinePage {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly badge: HTMLElement;
+  private readonly facts: HTMLElement;
+  private readonly live: HTMLElement;
+  private readonly cpu: CpuChart;
+  private readonly memory: MemoryChart;
+  private readonly network: NetworkChart;
+  private readonly disk: DiskChart;
+  private readonly processes: ProcessTable;
+  private readonly processCount: HTMLElement;
+  private machineId = '';
+  private machine: Machine | undefined;
+  private latest: Sample | undefined;
+
+  constructor(container: HTMLElement) {
+    this.title = el('h1', {
+      class: 'h4 mb-0 text-truncate',
+      'data-testid': 'machine-title',
+      id: 'machine-title',
+    });
+    this.badge = el('span', { class: 'badge', id: 'machine-online' });
+    const head = el('div', { class: 'd-flex align-items-center gap-2 flex-wrap' });
+    head.append(this.title, this.badge);
+    this.facts = el('div', { class: 'small sm-muted mt-1', id: 'machine-facts' });
+    this.live = el('div', { class: 'small sm-muted', id: 'machine-live', 'aria-live': 'off' });
+    const header = el('header', { class: 'mb-3' });
+    header.append(head, this.facts, this.live);
+
+    const grid = el('div', { class: 'row g-3' });
+    const cpu = card('CPU', 'col-12 col-xxl-6');
+    const mem = card('Memory', 'col-12 col-md-6 col-xxl-6');
+    const net = card('Network', 'col-12 col-md-6 col-xxl-6');
+    const disk = card('Disks and filesystems', 'col-12 col-xxl-6');
+    const proc = card('Top processes', 'col-12');
+    grid.append(cpu.col, mem.col, net.col, disk.col, proc.col);
+    this.cpu = new CpuChart(cpu.body);
+    this.memory = new MemoryChart(mem.body);
+    this.network = new NetworkChart(net.body);
+    this.disk = new DiskChart(disk.body);
+    this.processCount = el('div', { class: 'small sm-muted mb-2' });
+    const tableBox = el('div', { class: 'table-responsive' });
+    proc.body.append(this.processCount, tableBox);
+    this.processes = new ProcessTable(tableBox);
+
+    this.element = el('div', { id: 'machine-page' });
+    this.element.append(header, grid);
+    container.replaceChildren(this.element);
+  }
+
+  /** Switches to another machine (its samples follow with render()). */
+  show(machineId: string, machine: Machine | undefined): void {
+    this.machineId = machineId;
+    this.latest = undefined;
+    this.setMachine(machine);
+  }
+
+  /** Updates the header from GET api/machines. */
+  setMachine(machine: Machine | undefined): void {
+    this.machine = machine;
+    const m = machine;
+    setText(this.title, m?.hostname || this.machineId);
+    document.title = `${m?.hostname || this.machineId} · SysMon`;
+    const state = !m ? 'unknown' : m.online ? 'online' : 'offline';
+    setText(this.badge, state);
+    this.badge.className = `badge ${state === 'online' ? 'text-bg-success' : state === 'offline' ? 'text-bg-secondary' : 'text-bg-light'}`;
+    const parts = m
+      ? [
+          m.os,
+          m.kernelVersion && `kernel ${m.kernelVersion}`,
+          m.architecture,
+          m.cpuModel &&
+            `${m.cpuModel} (${m.logicalCores} threads${m.physicalCores ? `, ${m.physicalCores} cores` : ''})`,
+          m.memoryTotalBytes > 0 && `${formatBytes(m.memoryTotalBytes)} RAM`,
+          m.agentVersion && `agent ${m.agentVersion}`,
+        ]
+      : [`id ${this.machineId}`];
+    setText(this.facts, parts.filter(Boolean).join(' · '));
+    this.renderLive();
+  }
+
+  /** Redraws every chart and the table from the machine's samples (oldest first). */
+  render(samples: readonly Sample[]): void {
+    const intervalMs = expectedIntervalMs(samples);
+    const input = { samples, line: timeline(samples, intervalMs), intervalMs };
+    this.cpu.update(input);
+    this.memory.update(input);
+    this.network.update(input);
+    this.disk.update(input);
+    const latest = samples[samples.length - 1];
+    this.latest = latest;
+    this.processes.update(latest?.processes ?? []);
+    setText(
+      this.processCount,
+      latest
+        ? `${formatCount(latest.processCount)} processes; top ${Math.min(10, latest.processes.length)} shown`
+        : '',
+    );
+    this.renderLive();
+  }
+
+  /** Refreshes the "last sample … ago" line (cheap; called between redraws too). */
+  renderLive(now = Date.now()): void {
+    const s = this.latest;
+    if (!s) {
+      setText(
+        this.live,
+        this.machine?.online === false ? 'Machine is offline; no samples.' : 'Waiting for the first sample…',
+      );
+      return;
+    }
+    setText(
+      this.live,
+      `Up ${formatDuration(s.uptimeSeconds)} · last sample ${formatClock(s.timestampUnixMs)} (${formatAgo(s.timestampUnixMs, now)}) · every ${s.intervalSeconds > 0 ? `${Number(s.intervalSeconds.toFixed(2))} s` : '–'}`,
+    );
+  }
+
+  get currentMachineId(): string {
+    return this.machineId;
+  }
+}

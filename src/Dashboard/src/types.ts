@@ -1,0 +1,128 @@
+// Mirrors protos/sysmon/v1/monitor.proto as the hub sends it over SignalR and /api:
+// proto3 JSON names (lowerCamelCase), 64-bit integers as JSON numbers, every field present.
+// Units are in the field names; see the proto for gauge / rate / counter semantics.
+
+/** One entry of GET /api/machines (built by the hub from the agent's Hello + liveness). */
+export interface Machine {
+  id: string;
+  hostname: string;
+  /** e.g. "Debian GNU/Linux 12 (bookworm)" */
+  os: string;
+  osVersion: string;
+  kernelVersion: string;
+  architecture: string;
+  cpuModel: string;
+  logicalCores: number;
+  physicalCores: number;
+  memoryTotalBytes: number;
+  agentVersion: string;
+  /** ISO 8601 */
+  bootTime: string;
+  online: boolean;
+  /** ISO 8601 */
+  lastSeen: string;
+}
+
+/** sysmon.v1.CpuSample */
+export interface CpuSample {
+  totalPercent: number;
+  corePercent: number[];
+  userPercent: number;
+  systemPercent: number;
+  iowaitPercent: number;
+  stealPercent: number;
+  idlePercent: number;
+  coreFrequencyMhz: number[];
+  frequencyAvgMhz: number;
+  frequencyMinMhz: number;
+  frequencyMaxMhz: number;
+  load1m: number;
+  load5m: number;
+  load15m: number;
+}
+
+/** sysmon.v1.MemorySample */
+export interface MemorySample {
+  totalBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  freeBytes: number;
+  buffersBytes: number;
+  cachedBytes: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+}
+
+/** sysmon.v1.FilesystemSample */
+export interface FilesystemSample {
+  mountPoint: string;
+  device: string;
+  fsType: string;
+  totalBytes: number;
+  usedBytes: number;
+  freeBytes: number;
+}
+
+/** sysmon.v1.DiskIoSample */
+export interface DiskIoSample {
+  device: string;
+  readBytesPerSecond: number;
+  writeBytesPerSecond: number;
+  readsPerSecond: number;
+  writesPerSecond: number;
+  busyPercent: number;
+}
+
+/** sysmon.v1.NetworkInterfaceSample */
+export interface NetworkInterfaceSample {
+  name: string;
+  rxBytesPerSecond: number;
+  txBytesPerSecond: number;
+  rxPacketsPerSecond: number;
+  txPacketsPerSecond: number;
+  rxErrorsPerSecond: number;
+  txErrorsPerSecond: number;
+  rxDropsPerSecond: number;
+  txDropsPerSecond: number;
+  rxErrorsTotal: number;
+  txErrorsTotal: number;
+  rxDropsTotal: number;
+  txDropsTotal: number;
+}
+
+/** sysmon.v1.ProcessSample */
+export interface ProcessSample {
+  pid: number;
+  name: string;
+  user: string;
+  /** % of ONE core, like top (can exceed 100) */
+  cpuPercent: number;
+  residentBytes: number;
+  memoryPercent: number;
+  threads: number;
+  state: string;
+  commandLine: string;
+}
+
+/** sysmon.v1.Sample */
+export interface SampleBody {
+  sequence: number;
+  timestampUnixMs: number;
+  uptimeSeconds: number;
+  cpu: CpuSample;
+  memory: MemorySample;
+  filesystems: FilesystemSample[];
+  disks: DiskIoSample[];
+  networkInterfaces: NetworkInterfaceSample[];
+  /** top N by CPU, highest first */
+  processes: ProcessSample[];
+  processCount: number;
+  intervalSeconds: number;
+}
+
+/** The hub's "sample" message: the proto's Sample plus the machine it came from. */
+export interface Sample extends SampleBody {
+  machineId: string;
+}
+
+export type ConnectionState = 'connected' | 'reconnecting' | 'disconnected';
