@@ -31,6 +31,12 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
 
     private static readonly string[] s_excludedMounts = ["/dev", "/proc", "/sys"];
 
+    // Network filesystems, whose statvfs waits on a server that may be gone. fuse.* is added by prefix.
+    private static readonly HashSet<string> s_remoteTypes = new(StringComparer.Ordinal)
+    {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "davfs", "lustre", "gpfs", "ncpfs",
+    };
+
     // statvfs calls that did not return in time, by mount point. While one is outstanding the mount is skipped
     // instead of piling up a blocked thread per sample (a dead NFS server blocks statvfs for minutes).
     private readonly Dictionary<string, Task<FilesystemUsage?>> _stuck = new(StringComparer.Ordinal);
@@ -49,7 +55,7 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
             ?? throw new IOException($"Cannot read {Paths.Proc("mounts")}.");
         foreach (var mount in SelectReported(ParseMounts(text)))
         {
-            if (TryStat(mount.MountPoint) is not { TotalBytes: > 0 } usage)
+            if (TryStat(mount) is not { TotalBytes: > 0 } usage)
             {
                 continue;
             }
@@ -154,8 +160,20 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
         static bool IsOctal(char c) => c is >= '0' and <= '7';
     }
 
-    private FilesystemUsage? TryStat(string mountPoint)
+    /// <summary>Whether statvfs of this filesystem type can block on a remote server.</summary>
+    internal static bool IsRemote(string fsType) =>
+        s_remoteTypes.Contains(fsType) || fsType.StartsWith("fuse", StringComparison.Ordinal);
+
+    private FilesystemUsage? TryStat(in MountEntry mount)
     {
+        // Local filesystems answer statvfs from memory; calling them directly keeps the sample cheap and
+        // independent of a busy thread pool.
+        if (!IsRemote(mount.FsType))
+        {
+            return LibC.TryStatVfs(mount.MountPoint);
+        }
+
+        var mountPoint = mount.MountPoint;
         if (_stuck.TryGetValue(mountPoint, out var pending))
         {
             if (!pending.IsCompleted)
@@ -167,14 +185,21 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
             _logger.LogInformation("statvfs of {MountPoint} returned again.", mountPoint);
         }
 
-        // Run on the pool so a hung network mount costs one blocked thread, not the whole sample.
-        var task = Task.Run(() => LibC.TryStatVfs(mountPoint));
-        if (task.Wait(StatTimeout))
+        // A dedicated thread, not the pool: a dead server then costs one parked thread, never pool starvation,
+        // and a starved pool cannot make a healthy mount look hung.
+        var completion = new TaskCompletionSource<FilesystemUsage?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => completion.TrySetResult(LibC.TryStatVfs(mountPoint)))
         {
-            return task.Result;
+            IsBackground = true,
+            Name = "sysmon statvfs",
+        };
+        thread.Start();
+        if (completion.Task.Wait(StatTimeout))
+        {
+            return completion.Task.Result;
         }
 
-        _stuck[mountPoint] = task;
+        _stuck[mountPoint] = completion.Task;
         _logger.LogWarning("statvfs of {MountPoint} did not return within {Timeout}; skipping it until it does.",
             mountPoint, StatTimeout);
         return null;
