@@ -60,6 +60,7 @@ public class SamplerTests
     public void AddSysMonAgentGivesEverySamplerItsOwnCollectors()
     {
         var services = new ServiceCollection();
+        services.AddLogging(); // a host always has logging; AddSysMonAgent leaves it alone
         services.AddSingleton<IHostApplicationLifetime, StubLifetime>();
         services.AddSysMonAgent(o => o.TopProcesses = 7);
         services.AddSysMonAgent(o => o.SampleIntervalMs = 500);

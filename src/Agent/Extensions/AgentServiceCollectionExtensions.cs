@@ -28,7 +28,6 @@ public static class AgentServiceCollectionExtensions
         }
 
         services.AddSingleton<AgentMarker>();
-        services.AddLogging();
         // The order is the order collectors run in: memory before processes (memory_percent needs the total).
         services.AddCollector(static (paths, _) => new UptimeCollector(paths));
         services.AddCollector(static (paths, _) => new CpuCollector(paths));
