@@ -1,0 +1,47 @@
+namespace SysMon.Agent;
+
+/// <summary>Settings of the SysMon agent, bound from the configuration section <c>Agent</c>.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The configuration section the agent's program binds these options from.</summary>
+    public const string SectionName = "Agent";
+
+    /// <summary>Shortest sampling interval the agent accepts, milliseconds.</summary>
+    public const int MinSampleIntervalMs = 250;
+
+    /// <summary>Longest sampling interval the agent accepts, milliseconds.</summary>
+    public const int MaxSampleIntervalMs = 60_000;
+
+    /// <summary>Most processes the agent reports per sample.</summary>
+    public const int MaxTopProcesses = 100;
+
+    /// <summary>The hub's gRPC endpoint (<c>http://</c> for HTTP/2 cleartext). Null or empty disables streaming.</summary>
+    public string? HubUrl { get; set; } = "http://localhost:5001";
+
+    /// <summary>Overrides the machine id; otherwise /etc/machine-id, otherwise a generated and persisted id.</summary>
+    public string? MachineId { get; set; }
+
+    /// <summary>Sampling interval until the hub says otherwise, milliseconds (clamped to 250..60000).</summary>
+    public int SampleIntervalMs { get; set; } = 1000;
+
+    /// <summary>How many processes to report per sample, highest CPU first (clamped to 0..100).</summary>
+    public int TopProcesses { get; set; } = 10;
+
+    /// <summary>Where procfs is mounted; tests point it at a captured fixture tree.</summary>
+    public string ProcRoot { get; set; } = "/proc";
+
+    /// <summary>Where sysfs is mounted.</summary>
+    public string SysRoot { get; set; } = "/sys";
+
+    /// <summary>Where the host's /etc is (os-release, machine-id, passwd).</summary>
+    public string EtcRoot { get; set; } = "/etc";
+
+    /// <summary>Where the generated machine id is persisted; null means /var/lib/sysmon-agent,
+    /// falling back to ~/.local/state/sysmon-agent when that is not writable.</summary>
+    public string? StateDirectory { get; set; }
+
+    internal static int ClampInterval(int milliseconds) =>
+        Math.Clamp(milliseconds, MinSampleIntervalMs, MaxSampleIntervalMs);
+
+    internal static int ClampTopProcesses(int count) => Math.Clamp(count, 0, MaxTopProcesses);
+}

@@ -1,0 +1,103 @@
+using SysMon.Protocol.V1;
+
+namespace SysMon.Agent.Collectors;
+
+/// <summary>The /proc/net/dev counters the agent reports.</summary>
+internal readonly record struct NetDevCounters(
+    string Name,
+    ulong RxBytes, ulong RxPackets, ulong RxErrors, ulong RxDrops,
+    ulong TxBytes, ulong TxPackets, ulong TxErrors, ulong TxDrops);
+
+/// <summary>Traffic of every network interface except loopback (/proc/net/dev deltas).</summary>
+internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
+{
+    private Dictionary<string, NetDevCounters> _previous = new(StringComparer.Ordinal);
+    private Dictionary<string, NetDevCounters> _current = new(StringComparer.Ordinal);
+
+    internal HostPaths Paths { get; set; } = paths;
+
+    /// <inheritdoc />
+    public string Name => "network";
+
+    /// <inheritdoc />
+    public void Collect(Sample sample, in CollectContext context)
+    {
+        var text = ProcFile.TryReadAllText(Paths.Proc("net/dev"))
+            ?? throw new IOException($"Cannot read {Paths.Proc("net/dev")}.");
+        _current.Clear();
+        foreach (var counters in ParseNetDev(text))
+        {
+            // Loopback traffic is the host talking to itself (the agent to a local hub, for one).
+            if (counters.Name == "lo")
+            {
+                continue;
+            }
+
+            _current[counters.Name] = counters;
+            if (context.ElapsedSeconds > 0 && _previous.TryGetValue(counters.Name, out var before))
+            {
+                sample.NetworkInterfaces.Add(ComputeRates(before, counters, context.ElapsedSeconds));
+            }
+        }
+
+        (_previous, _current) = (_current, _previous);
+    }
+
+    /// <summary>
+    /// Parses /proc/net/dev. Old kernels glue large byte counts to the colon ("eth0:1234567 …"), so the name
+    /// is split at the colon rather than at whitespace.
+    /// </summary>
+    public static List<NetDevCounters> ParseNetDev(string text)
+    {
+        var result = new List<NetDevCounters>();
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            // The two header lines have no colon; interface names cannot contain one.
+            var colon = line.IndexOf(':');
+            if (colon < 0)
+            {
+                continue;
+            }
+
+            var name = line[..colon].Trim();
+            if (name.IsEmpty)
+            {
+                continue;
+            }
+
+            var fields = new FieldReader(line[(colon + 1)..]);
+            var rxBytes = fields.NextUInt64();
+            var rxPackets = fields.NextUInt64();
+            var rxErrors = fields.NextUInt64();
+            var rxDrops = fields.NextUInt64();
+            fields.Skip(4); // fifo, frame, compressed, multicast
+            var txBytes = fields.NextUInt64();
+            var txPackets = fields.NextUInt64();
+            var txErrors = fields.NextUInt64();
+            var txDrops = fields.NextUInt64();
+            result.Add(new NetDevCounters(
+                name.ToString(), rxBytes, rxPackets, rxErrors, rxDrops, txBytes, txPackets, txErrors, txDrops));
+        }
+
+        return result;
+    }
+
+    /// <summary>Rates between two readings of one interface, plus the current error and drop totals.</summary>
+    public static NetworkInterfaceSample ComputeRates(in NetDevCounters previous, in NetDevCounters current, double elapsedSeconds) =>
+        new()
+        {
+            Name = current.Name,
+            RxBytesPerSecond = Counter.Rate(previous.RxBytes, current.RxBytes, elapsedSeconds),
+            TxBytesPerSecond = Counter.Rate(previous.TxBytes, current.TxBytes, elapsedSeconds),
+            RxPacketsPerSecond = Counter.Rate(previous.RxPackets, current.RxPackets, elapsedSeconds),
+            TxPacketsPerSecond = Counter.Rate(previous.TxPackets, current.TxPackets, elapsedSeconds),
+            RxErrorsPerSecond = Counter.Rate(previous.RxErrors, current.RxErrors, elapsedSeconds),
+            TxErrorsPerSecond = Counter.Rate(previous.TxErrors, current.TxErrors, elapsedSeconds),
+            RxDropsPerSecond = Counter.Rate(previous.RxDrops, current.RxDrops, elapsedSeconds),
+            TxDropsPerSecond = Counter.Rate(previous.TxDrops, current.TxDrops, elapsedSeconds),
+            RxErrorsTotal = current.RxErrors,
+            TxErrorsTotal = current.TxErrors,
+            RxDropsTotal = current.RxDrops,
+            TxDropsTotal = current.TxDrops,
+        };
+}

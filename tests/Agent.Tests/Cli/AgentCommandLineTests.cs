@@ -1,0 +1,42 @@
+using SysMon.Agent.Cli;
+
+namespace SysMon.Agent.Tests.Cli;
+
+public class AgentCommandLineTests
+{
+    [Fact]
+    public void SwitchesMapToAgentConfigurationKeys()
+    {
+        var parsed = AgentCommandLine.Parse(
+            ["--hub", "http://hub:5001", "--machine-id", "m1", "--interval=500", "--top", "5", "--proc-root", "/host/proc", "--sys-root", "/host/sys", "--once"]);
+
+        Assert.Null(parsed.Error);
+        Assert.True(parsed.Once);
+        Assert.Equal("http://hub:5001", parsed.Settings["Agent:HubUrl"]);
+        Assert.Equal("m1", parsed.Settings["Agent:MachineId"]);
+        Assert.Equal("500", parsed.Settings["Agent:SampleIntervalMs"]);
+        Assert.Equal("5", parsed.Settings["Agent:TopProcesses"]);
+        Assert.Equal("/host/proc", parsed.Settings["Agent:ProcRoot"]);
+        Assert.Equal("/host/sys", parsed.Settings["Agent:SysRoot"]);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--hub")]
+    [InlineData("--interval", "fast")]
+    [InlineData("--top", "-1")]
+    [InlineData("positional")]
+    public void UnusableCommandLinesAreRejectedWithAReason(params string[] args)
+    {
+        var parsed = AgentCommandLine.Parse(args);
+
+        Assert.NotNull(parsed.Error);
+        Assert.Empty(parsed.Settings);
+    }
+
+    [Fact]
+    public void HelpIsRecognised()
+    {
+        Assert.True(AgentCommandLine.Parse(["--help"]).ShowHelp);
+    }
+}
