@@ -53,7 +53,7 @@ public sealed class BrowserTests
         page.SetDefaultTimeout(30_000);
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add($"{message.Text} ({message.Location})"); };
 
         try
         {
@@ -78,6 +78,6 @@ public sealed class BrowserTests
             await page.ScreenshotAsync(new() { Path = shot, FullPage = true }).WithTimeout();
             throw new TimeoutException($"{ex.Message}\nScreenshot: {shot}\nPage errors: {string.Join("; ", errors)}\n{hub}", ex);
         }
-        Assert.Empty(errors);
+        Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
     }
 }

@@ -72,3 +72,17 @@ public class AgentMessageRulesTests
         Assert.Same(text, AgentMessageRules.Clean(text, 256));
     }
 }
+
+public class EmbeddedAgentUrlTests
+{
+    [Theory]
+    [InlineData("http://localhost:5001", "http://127.0.0.1:5001")]
+    [InlineData("http://0.0.0.0:6001", "http://127.0.0.1:6001")]
+    [InlineData("http://*:7001", "http://127.0.0.1:7001")]
+    [InlineData("http://+:7002", "http://127.0.0.1:7002")]
+    [InlineData("http://[::]:7003", "http://127.0.0.1:7003")]
+    [InlineData("http://10.1.2.3:5001", "http://10.1.2.3:5001")]
+    [InlineData(null, "http://127.0.0.1:5001")]
+    public void EmbeddedAgentDialsTheHubsOwnGrpcEndpointOnLoopback(string? endpoint, string expected) =>
+        Assert.Equal(expected, SysMon.Hub.Extensions.EmbeddedAgentExtensions.LoopbackUrl(endpoint));
+}

@@ -1,3 +1,5 @@
+using SysMon.Agent.Extensions;
+
 namespace SysMon.Hub.Extensions;
 
 /// <summary>Runs the real agent inside the hub so its own host shows up with zero setup.</summary>
@@ -5,7 +7,39 @@ public static class EmbeddedAgentExtensions
 {
     public static WebApplicationBuilder AddEmbeddedAgent(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmbeddedAgentOptions>().BindConfiguration(EmbeddedAgentOptions.SectionName);
+        var section = builder.Configuration.GetSection(EmbeddedAgentOptions.SectionName);
+        builder.Services.Configure<EmbeddedAgentOptions>(section);
+        var options = section.Get<EmbeddedAgentOptions>() ?? new EmbeddedAgentOptions();
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+        var hubUrl = string.IsNullOrWhiteSpace(options.HubUrl)
+            ? LoopbackUrl(builder.Configuration["Kestrel:Endpoints:Grpc:Url"])
+            : options.HubUrl;
+        builder.Services.AddSysMonAgent(agent =>
+        {
+            agent.HubUrl = hubUrl;
+            agent.MachineId = options.MachineId;
+        });
         return builder;
+    }
+
+    /// <summary>
+    /// The URL the embedded agent dials to reach this hub's own gRPC endpoint. A wildcard bind address
+    /// ("0.0.0.0", "*", "+", "[::]") is no address to dial, and "localhost" may try IPv6 first where only
+    /// IPv4 listens: both become 127.0.0.1, keeping the configured port.
+    /// </summary>
+    internal static string LoopbackUrl(string? endpointUrl)
+    {
+        var url = string.IsNullOrWhiteSpace(endpointUrl) ? "http://localhost:5001" : endpointUrl;
+        // Uri cannot parse "*" or "+" as a host; swap them first.
+        url = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+        var uri = new UriBuilder(url);
+        if (uri.Host is "0.0.0.0" or "[::]" or "::" or "localhost")
+        {
+            uri.Host = "127.0.0.1";
+        }
+        return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 }
