@@ -38,7 +38,7 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
 if [ -f "$results/vitest.json" ]; then
-  read -r vp vf < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests)' "$results/vitest.json")
+  read -r vp vf < <(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(r.numPassedTests, r.numFailedTests)' "$results/vitest.json")
   passed=$((passed + vp)); failed=$((failed + vf))
 fi
 if [ "$dotnet_status" -ne 0 ] || [ "$vitest_status" -ne 0 ]; then
