@@ -25,15 +25,24 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // A fixed host port, so a stopped and restarted Redis comes back where the hubs look for it.
+        Port = FreePort.Next();
         if (DockerAnswers())
         {
-            _container = new RedisBuilder("redis:7-alpine").Build();
+            _container = new RedisBuilder("redis:7-alpine").WithPortBinding(Port, 6379).Build();
             await _container.StartAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            ConnectionString = _container.GetConnectionString();
+            ConnectionString = $"127.0.0.1:{Port}";
             Kind = "Testcontainers redis:7-alpine";
             return;
         }
         await StartProcessAsync();
+    }
+
+    /// <summary>A connection string for a Redis that is not started yet: set up with <see cref="RestartAsync"/> later.</summary>
+    public void ReservePort()
+    {
+        Port = FreePort.Next();
+        ConnectionString = $"127.0.0.1:{Port}";
     }
 
     /// <summary>Stops the redis-server process (a dead Redis for failure tests).</summary>
@@ -50,23 +59,26 @@ public sealed class RedisServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Starts it again on the same port.</summary>
+    /// <summary>Starts it again on the same port (or for the first time after <see cref="ReservePort"/>).</summary>
     public async Task RestartAsync()
     {
+        if (_container is null && _process is null && DockerAnswers())
+        {
+            _container = new RedisBuilder("redis:7-alpine").WithPortBinding(Port, 6379).Build();
+        }
         if (_container is not null)
         {
             await _container.StartAsync().WaitAsync(TimeSpan.FromMinutes(1));
             return;
         }
-        await StartProcessAsync(Port);
+        await StartProcessAsync();
     }
 
-    private async Task StartProcessAsync(int port = 0)
+    private async Task StartProcessAsync()
     {
         var binary = FindRedisServer() ?? throw new InvalidOperationException(
             "These tests need a real Redis and found neither a Docker engine nor redis-server on PATH. " +
             "Install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or start Docker, then run ./test.sh again.");
-        Port = port == 0 ? FreePort.Next() : port;
         _process = ChildProcess.Start("redis-server", binary,
         [
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),

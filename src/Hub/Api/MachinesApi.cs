@@ -8,10 +8,24 @@ public static class MachinesApi
 {
     public static IEndpointRouteBuilder MapMachinesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/machines");
+        var api = app.MapGroup("/api/machines").AddEndpointFilter(RegistryUnavailableFilter);
         api.MapGet("/", ListMachinesAsync);
         api.MapGet("/{id}", GetMachineAsync);
         return app;
+    }
+
+    /// <summary>Redis down is a state the hub lives through, not a bug: 503 with a reason, not a 500 with a stack.</summary>
+    private static async ValueTask<object?> RegistryUnavailableFilter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Registry unavailable",
+                detail: "The hub cannot reach Redis right now; it reconnects by itself. Try again shortly.");
+        }
     }
 
     /// <summary>Every machine any hub has seen, sorted by host name.</summary>

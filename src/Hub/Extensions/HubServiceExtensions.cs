@@ -17,7 +17,7 @@ public static class HubServiceExtensions
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
         ["Kestrel:Endpoints:Web:Url"] = "http://localhost:5000",
-        ["Kestrel:Endpoints:Web:Protocols"] = "Http1AndHttp2",
+        ["Kestrel:Endpoints:Web:Protocols"] = "Http1",
         ["Kestrel:Endpoints:Grpc:Url"] = "http://localhost:5001",
         // gRPC over cleartext needs HTTP/2 with prior knowledge, which Kestrel offers only on an HTTP/2-only endpoint.
         ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",

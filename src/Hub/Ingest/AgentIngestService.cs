@@ -29,7 +29,16 @@ public sealed class AgentIngestService(
         var machineId = hello.MachineId;
         var connectionId = Guid.NewGuid().ToString("N");
 
-        await registry.ConnectedAsync(hello, connectionId, instance.Id, time.GetUtcNow());
+        try
+        {
+            await registry.ConnectedAsync(hello, connectionId, instance.Id, time.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Unavailable tells the agent to back off and retry: nothing it did was wrong.
+            logger.LogWarning("Agent {MachineId} refused for now, the registry is unavailable: {Error}", machineId, ex.Message);
+            throw new RpcException(new Status(StatusCode.Unavailable, "The hub's storage (Redis) is unavailable; retry later."));
+        }
         logger.LogInformation("Agent {MachineId} ({Hostname}, agent {AgentVersion}) connected from {Peer}",
             machineId, hello.Hostname, hello.AgentVersion, context.Peer);
 
