@@ -1,78 +1,113 @@
-// Sample storage: one capped ring buffer per machine, plus the pure helpers that turn a run of
-// samples into chart series with gap markers. No DOM, no timers: unit-tested in store.test.ts.
+// Sample storage: one capped buffer per machine, sorted by timestamp, plus the pure helpers that
+// turn a run of samples into chart series with gap markers. No DOM, no timers: unit-tested in store.test.ts.
 import type { Sample } from './types';
 
 /** Default number of samples kept per machine (10 minutes at 1 sample/s). */
 export const DEFAULT_CAPACITY = 600;
 
-/** A fixed-capacity FIFO: pushing onto a full buffer drops the oldest item. */
-export class RingBuffer<T> {
-  private readonly items: (T | undefined)[];
-  private start = 0;
-  private count = 0;
+/** What {@link SortedBuffer.insert} did with an item. */
+export type InsertResult = 'added' | 'duplicate' | 'too-old';
 
-  constructor(readonly capacity: number) {
+/**
+ * A fixed-capacity buffer kept sorted by a numeric key (ascending), holding the `capacity` items
+ * with the highest keys. Items may arrive in any order: each is inserted at its key's position
+ * (binary search); an item whose key is already present is ignored; inserting into a full buffer
+ * drops the lowest key, and an item older than everything in a full buffer is not stored.
+ * An item newer than the newest (live samples in order) skips the search; any insertion or
+ * eviction moves at most `capacity` references (600 by default), cheap next to a redraw.
+ */
+export class SortedBuffer<T> {
+  private readonly items: T[] = [];
+
+  constructor(
+    readonly capacity: number,
+    private readonly key: (item: T) => number,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('capacity must be a positive integer');
-    this.items = new Array<T | undefined>(capacity);
   }
 
   get length(): number {
-    return this.count;
+    return this.items.length;
   }
 
-  push(item: T): void {
-    const end = (this.start + this.count) % this.capacity;
-    this.items[end] = item;
-    if (this.count < this.capacity) this.count++;
-    else this.start = (this.start + 1) % this.capacity;
+  insert(item: T): InsertResult {
+    const items = this.items;
+    const k = this.key(item);
+    const n = items.length;
+    // Fast path: newer than the newest (live samples in order).
+    let i = n;
+    if (n > 0 && k <= this.key(items[n - 1])) {
+      // First index whose key is >= k.
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.key(items[mid]) < k) lo = mid + 1;
+        else hi = mid;
+      }
+      if (this.key(items[lo]) === k) return 'duplicate';
+      i = lo;
+    }
+    if (n >= this.capacity) {
+      if (i === 0) return 'too-old';
+      items.shift();
+      i--;
+    }
+    if (i === items.length) items.push(item);
+    else items.splice(i, 0, item);
+    return 'added';
   }
 
-  /** Oldest first. */
+  /** Lowest key first (a copy). */
   toArray(): T[] {
-    const out = new Array<T>(this.count);
-    for (let i = 0; i < this.count; i++) out[i] = this.items[(this.start + i) % this.capacity] as T;
-    return out;
+    return this.items.slice();
   }
 
+  /** The item with the highest key. */
   last(): T | undefined {
-    return this.count === 0 ? undefined : this.items[(this.start + this.count - 1) % this.capacity];
+    return this.items[this.items.length - 1];
   }
 
   clear(): void {
-    this.items.fill(undefined);
-    this.start = 0;
-    this.count = 0;
+    this.items.length = 0;
   }
 }
 
-/** Per-machine sample buffers. */
+/**
+ * Per-machine sample buffers, each sorted by `timestampUnixMs` and holding the newest `capacity`
+ * samples. Live samples, samples that arrive slightly out of order after a hub failover, and
+ * replayed history (`backfill`) all go through {@link add}: a sample is inserted at its
+ * timestamp's position, so the newest sample is always the last one by timestamp, never simply
+ * the last one received.
+ */
 export class SampleStore {
-  private readonly buffers = new Map<string, RingBuffer<Sample>>();
+  private readonly buffers = new Map<string, SortedBuffer<Sample>>();
 
   constructor(readonly capacity = DEFAULT_CAPACITY) {}
 
   /**
-   * Stores a sample. Returns false (and stores nothing) for a sample that is not newer than the
-   * machine's latest one: the hub re-sends the last known sample on every Subscribe.
+   * Stores a sample at its timestamp's position. Returns false (and stores nothing) for a
+   * duplicate (a sample with that timestamp is already stored: the hub re-sends the last known
+   * sample on every Subscribe, and a replay may repeat a sample already received live), for a
+   * sample older than everything in a full buffer, and for a sample without a finite timestamp.
    */
   add(sample: Sample): boolean {
+    if (!Number.isFinite(sample.timestampUnixMs)) return false;
     let buf = this.buffers.get(sample.machineId);
     if (!buf) {
-      buf = new RingBuffer<Sample>(this.capacity);
+      buf = new SortedBuffer<Sample>(this.capacity, (s) => s.timestampUnixMs);
       this.buffers.set(sample.machineId, buf);
     }
-    const last = buf.last();
-    if (last && sample.timestampUnixMs <= last.timestampUnixMs) return false;
-    buf.push(sample);
-    return true;
+    return buf.insert(sample) === 'added';
   }
 
-  /** Oldest first; empty for an unknown machine. */
+  /** Oldest first (sorted by timestamp); empty for an unknown machine. */
   samples(machineId: string): Sample[] {
     return this.buffers.get(machineId)?.toArray() ?? [];
   }
 
+  /** The newest sample by timestamp. */
   latest(machineId: string): Sample | undefined {
     return this.buffers.get(machineId)?.last();
   }

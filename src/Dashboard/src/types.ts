@@ -118,11 +118,23 @@ export interface SampleBody {
   processes: ProcessSample[];
   processCount: number;
   intervalSeconds: number;
+  /**
+   * True when the agent took the sample while it could not reach a hub (or its acknowledgement
+   * was lost) and replayed it later: history, not a live point. Absent from hubs that predate it.
+   */
+  replayed?: boolean;
+  /** counter since agent start: samples the agent dropped unsent because its replay buffer was full */
+  bufferDroppedTotal?: number;
 }
 
-/** The hub's "sample" message: the proto's Sample plus the machine it came from. */
+/**
+ * The hub's "sample" and "backfill" messages: the proto's Sample plus the machine it came from.
+ * Both carry the same shape; "backfill" is replayed history (replayed: true), older than the live
+ * samples already sent, and may arrive in bursts of hundreds.
+ */
 export interface Sample extends SampleBody {
   machineId: string;
 }
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'disconnected';
+
