@@ -138,3 +138,34 @@ export interface Sample extends SampleBody {
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'disconnected';
 
+/** How a sample reached the dashboard: the hub's "sample" (live) or "backfill" (replayed history). */
+export type SampleKind = 'live' | 'backfill';
+
+// ---- SignalR /hubs/monitor names ----
+
+/** Methods the dashboard invokes on the hub. */
+export type HubMethod = 'Subscribe' | 'Unsubscribe' | 'SubscribeFleet' | 'UnsubscribeFleet';
+
+/**
+ * Messages the hub sends:
+ * - `sample` (one {@link Sample}): a live sample of a subscribed machine;
+ * - `backfill` (one {@link Sample}, `replayed: true`): replayed history of a subscribed machine;
+ * - `reconnect` (no arguments): this hub is shutting down; stop and start the connection again
+ *   (the load balancer sends the new one to another hub) and subscribe again;
+ * - `fleet` (one {@link FleetEntry} array): the fleet summary, after SubscribeFleet().
+ */
+export type HubMessage = 'sample' | 'backfill' | 'reconnect' | 'fleet';
+
+/** One machine in the hub's "fleet" message (one argument: FleetEntry[]). */
+export interface FleetEntry {
+  machineId: string;
+  hostname: string;
+  online: boolean;
+  cpuPercent: number;
+  memoryUsedPercent: number;
+  diskUsedPercent: number;
+  networkRxBytesPerSecond: number;
+  networkTxBytesPerSecond: number;
+  uptimeSeconds: number;
+  timestampUnixMs: number;
+}
