@@ -1,40 +1,91 @@
 // The one SignalR connection to the hub (hubs/monitor, JSON protocol).
-// - withAutomaticReconnect() handles drops of an established connection; a failed first start
-//   or a connection that gave up reconnecting is retried here with a capped backoff.
+// - Messages: "sample" (live) and "backfill" (replayed history) both go to the sample handlers,
+//   with their kind; "reconnect" (no arguments) means this hub is shutting down: the connection is
+//   stopped and started again at once (the page sits behind a load balancer, so the same URL
+//   reaches another hub), showing "reconnecting" meanwhile.
+// - withAutomaticReconnect() handles drops of an established connection. Whenever the connection
+//   closes anyway (a failed start, a graceful close by the server, automatic reconnect giving up,
+//   a hand-over), it is started again here with a capped backoff, for as long as the page lives.
+//   The backoff resets only after a connection that stayed up for STABLE_MS, so a hub that accepts
+//   and then drops (or hands over) every connection is not hammered.
 // - The server does not restore group membership after a reconnect, so every machine in
-//   `subscribed` is re-subscribed in onreconnected (and after a fresh start).
+//   `subscribed` is re-subscribed in onreconnected and after every fresh start.
 import { type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
-import type { ConnectionState, Sample } from './types';
+import type { ConnectionState, HubMethod, Sample, SampleKind } from './types';
 
-const RETRY_MS = [0, 2000, 5000, 10_000, 30_000];
+/** Delays before the 1st, 2nd, … start attempt after a close; the last one repeats. */
+export const RETRY_MS = [0, 2000, 5000, 10_000, 30_000];
+/** A connection that stayed up this long resets the backoff (the next start is immediate). */
+export const STABLE_MS = 10_000;
+/** After a hand-over, this many failed starts turn "reconnecting" into "disconnected" (retries go on). */
+export const HANDOVER_TRIES = 3;
+
+/** The part of HubConnection used here (tests pass a fake). */
+export type HubConnectionLike = Pick<
+  HubConnection,
+  'state' | 'start' | 'stop' | 'on' | 'onclose' | 'onreconnecting' | 'onreconnected' | 'invoke'
+>;
+
+export interface MonitorHubOptions {
+  /** Defaults to hubs/monitor relative to the page. */
+  url?: string;
+  /** Defaults to a new HubConnection to `url`. */
+  connection?: HubConnectionLike;
+  /** Clock in ms; defaults to Date.now. */
+  now?: () => number;
+}
+
+function isSample(s: unknown): s is Sample {
+  if (!s || typeof s !== 'object') return false;
+  const x = s as Partial<Sample>;
+  return (
+    typeof x.machineId === 'string' &&
+    typeof x.timestampUnixMs === 'number' &&
+    Number.isFinite(x.timestampUnixMs)
+  );
+}
 
 export class MonitorHub {
-  private readonly connection: HubConnection;
+  private readonly connection: HubConnectionLike;
+  private readonly now: () => number;
   private readonly subscribed = new Set<string>();
-  private readonly sampleHandlers = new Set<(s: Sample) => void>();
+  private readonly sampleHandlers = new Set<(s: Sample, kind: SampleKind) => void>();
   private readonly stateHandlers = new Set<(s: ConnectionState) => void>();
   private state: ConnectionState = 'disconnected';
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private stopped = false;
+  private stopped = true;
+  /** When the current connection was established; undefined while not connected. */
+  private connectedAt: number | undefined;
+  /** True from a hub's "reconnect" until the next connection is up (or HANDOVER_TRIES starts failed). */
+  private handingOver = false;
+  private handoverFailures = 0;
 
-  constructor(url = new URL('hubs/monitor', document.baseURI).href) {
-    this.connection = new HubConnectionBuilder()
-      .withUrl(url)
-      .withAutomaticReconnect()
-      .configureLogging(LogLevel.Warning)
-      .build();
-    this.connection.on('sample', (s: Sample) => {
-      if (!s || typeof s.machineId !== 'string' || typeof s.timestampUnixMs !== 'number') return;
-      for (const h of this.sampleHandlers) h(s);
+  constructor(options: MonitorHubOptions = {}) {
+    this.now = options.now ?? (() => Date.now());
+    this.connection =
+      options.connection ??
+      new HubConnectionBuilder()
+        .withUrl(options.url ?? new URL('hubs/monitor', document.baseURI).href)
+        .withAutomaticReconnect()
+        .configureLogging(LogLevel.Warning)
+        .build();
+    this.connection.on('sample', (s: unknown) => this.deliver(s, 'live'));
+    this.connection.on('backfill', (s: unknown) => this.deliver(s, 'backfill'));
+    this.connection.on('reconnect', () => void this.handOver());
+    this.connection.onreconnecting(() => {
+      this.noteDown();
+      this.setState('reconnecting');
     });
-    this.connection.onreconnecting(() => this.setState('reconnecting'));
     this.connection.onreconnected(() => {
+      this.connectedAt = this.now();
       this.setState('connected');
       void this.resubscribeAll();
     });
     this.connection.onclose(() => {
-      this.setState('disconnected');
+      // Whatever the reason (graceful close, automatic reconnect gave up, hand-over): start again.
+      this.noteDown();
+      this.setState(this.handingOver && !this.stopped ? 'reconnecting' : 'disconnected');
       this.scheduleStart();
     });
   }
@@ -43,7 +94,8 @@ export class MonitorHub {
     return this.state;
   }
 
-  onSample(handler: (s: Sample) => void): () => void {
+  /** Called with every valid "sample" (kind "live") and "backfill" (kind "backfill"). */
+  onSample(handler: (s: Sample, kind: SampleKind) => void): () => void {
     this.sampleHandlers.add(handler);
     return () => this.sampleHandlers.delete(handler);
   }
@@ -61,6 +113,7 @@ export class MonitorHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.handingOver = false;
     clearTimeout(this.retryTimer);
     await this.connection.stop();
   }
@@ -74,6 +127,30 @@ export class MonitorHub {
   async unsubscribe(machineId: string): Promise<void> {
     this.subscribed.delete(machineId);
     if (this.connection.state === HubConnectionState.Connected) await this.invoke('Unsubscribe', machineId);
+  }
+
+  private deliver(s: unknown, kind: SampleKind): void {
+    if (!isSample(s)) return;
+    for (const h of this.sampleHandlers) h(s, kind);
+  }
+
+  /** The hub is going away: stop now; onclose starts the connection again at once. */
+  private async handOver(): Promise<void> {
+    if (this.stopped || this.handingOver) return;
+    this.handingOver = true;
+    this.handoverFailures = 0;
+    this.setState('reconnecting');
+    try {
+      await this.connection.stop();
+    } catch (e) {
+      console.warn('SignalR stop for a hand-over failed', e);
+    }
+  }
+
+  /** The connection is no longer up: a connection that lasted resets the backoff. */
+  private noteDown(): void {
+    if (this.connectedAt !== undefined && this.now() - this.connectedAt >= STABLE_MS) this.attempt = 0;
+    this.connectedAt = undefined;
   }
 
   private setState(s: ConnectionState): void {
@@ -91,16 +168,20 @@ export class MonitorHub {
   }
 
   private async tryStart(): Promise<void> {
+    // Connecting / Reconnecting / Disconnecting all end in onreconnected or onclose, which take over.
     if (this.stopped || this.connection.state !== HubConnectionState.Disconnected) return;
     try {
       await this.connection.start();
     } catch (e) {
+      if (this.stopped) return;
       console.warn('SignalR start failed; retrying', e);
-      this.setState('disconnected');
+      if (this.handingOver && ++this.handoverFailures >= HANDOVER_TRIES) this.handingOver = false;
+      this.setState(this.handingOver ? 'reconnecting' : 'disconnected');
       this.scheduleStart();
       return;
     }
-    this.attempt = 0;
+    this.handingOver = false;
+    this.connectedAt = this.now();
     this.setState('connected');
     await this.resubscribeAll();
   }
@@ -109,7 +190,7 @@ export class MonitorHub {
     await Promise.all([...this.subscribed].map((id) => this.invoke('Subscribe', id)));
   }
 
-  private async invoke(method: 'Subscribe' | 'Unsubscribe', machineId: string): Promise<void> {
+  private async invoke(method: HubMethod, machineId: string): Promise<void> {
     try {
       await this.connection.invoke(method, machineId);
     } catch (e) {
