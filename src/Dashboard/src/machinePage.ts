@@ -102,7 +102,11 @@ export class MachinePage {
     this.renderLive();
   }
 
-  /** Redraws every chart and the table from the machine's samples (oldest first). */
+  /**
+   * Redraws every chart and the table from the machine's samples, sorted by timestamp (oldest
+   * first). The header numbers and the process table show the last one: the newest by timestamp,
+   * which replayed history (backfill) never is unless nothing newer is stored.
+   */
   render(samples: readonly Sample[]): void {
     const intervalMs = expectedIntervalMs(samples);
     const input = { samples, line: timeline(samples, intervalMs), intervalMs };

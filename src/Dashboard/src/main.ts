@@ -1,5 +1,7 @@
 // Composes the dashboard: picker + machine page, one SignalR connection, a sample store, and a
 // render loop at the user's cadence (samples are always stored; redraws happen every 1/3/5 s).
+// Live "sample" and replayed "backfill" messages go the same way: inserted into the store by
+// timestamp (history lands in place, duplicates are dropped) and drawn at the next tick.
 //
 // Test hooks for the browser end-to-end test (keep stable; also listed in README.md):
 //   [data-machine-id="<id>"]       a picker entry; click opens the machine
@@ -16,6 +18,7 @@ import { byId, setText } from './dom';
 import { MonitorHub } from './hub';
 import { MachinePage } from './machinePage';
 import { Picker } from './picker';
+import { acceptSample, RenderLoop } from './renderLoop';
 import {
   loadRefreshSeconds,
   machineFromUrl,
@@ -35,7 +38,6 @@ const hub = new MonitorHub();
 const machines = new Map<string, Machine>();
 let page: MachinePage | null = null;
 let current: string | null = null;
-let dirty = false;
 
 const picker = new Picker(byId('picker'), (id) => navigate(id));
 
@@ -69,27 +71,19 @@ hub.onState(showConnectionState);
 showConnectionState(hub.connectionState);
 
 // ---- samples and rendering ----
-hub.onSample((s) => {
-  if (!store.add(s) || s.machineId !== current) return;
-  dirty = true;
-  // Draw the first sample of a freshly opened machine at once rather than at the next tick.
-  if (store.count(s.machineId) === 1) render();
-});
-
-function render(): void {
-  if (!page || !current) return;
-  dirty = false;
-  page.render(store.samples(current));
-}
+const loop = new RenderLoop(
+  () => {
+    if (page && current) page.render(store.samples(current));
+  },
+  () => page?.renderLive(),
+);
+const render = () => loop.drawNow();
+// A burst of backfill only marks the page dirty: one redraw per tick however many arrive.
+hub.onSample((s) => acceptSample(store, loop, s, current));
 
 let refreshSeconds: RefreshSeconds = loadRefreshSeconds();
-let timer: ReturnType<typeof setInterval> | undefined;
 function startRenderLoop(): void {
-  clearInterval(timer);
-  timer = setInterval(() => {
-    if (dirty) render();
-    else page?.renderLive();
-  }, refreshSeconds * 1000);
+  loop.start(refreshSeconds * 1000);
 }
 const refreshSelect = byId<HTMLSelectElement>('refresh-interval');
 refreshSelect.value = String(refreshSeconds);
