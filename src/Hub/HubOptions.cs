@@ -11,8 +11,24 @@ public sealed class HubOptions
     /// <summary>How many top processes agents report per sample (0..100).</summary>
     public int TopProcesses { get; set; } = 10;
 
-    /// <summary>A machine whose last sample is older than this is shown offline, seconds.</summary>
-    public int OfflineAfterSeconds { get; set; } = 10;
+    /// <summary>A machine is offline after this many missed sample intervals plus <see cref="OfflineGraceSeconds"/>.</summary>
+    public int OfflineMissedIntervals { get; set; } = 3;
+
+    /// <summary>Slack for scheduling and network jitter on top of the missed intervals, seconds.</summary>
+    public double OfflineGraceSeconds { get; set; } = 2;
+
+    /// <summary>Samples a stream may hold waiting for storage (Redis down) before the hub stops reading from it.</summary>
+    public int IngestQueueLength { get; set; } = 120;
+
+    /// <summary>How often the fleet summary is sent to fleet viewers, milliseconds.</summary>
+    public int FleetIntervalMs { get; set; } = 2000;
+
+    /// <summary>How long a shutting-down hub waits for its agents to move elsewhere, seconds.</summary>
+    public double DrainSeconds { get; set; } = 5;
+
+    /// <summary>Silence after which a machine shows offline (default 3 × 1 s + 2 s = 5 s).</summary>
+    public TimeSpan OfflineAfter =>
+        TimeSpan.FromMilliseconds(OfflineMissedIntervals * (double)Math.Clamp(SampleIntervalMs, 250, 60_000)) + TimeSpan.FromSeconds(OfflineGraceSeconds);
 
     /// <summary>Name of this hub instance in logs and in the registry; defaults to host name + process id.</summary>
     public string? InstanceId { get; set; }

@@ -1,7 +1,6 @@
 using System.Net;
-using Grpc.Core;
-using Grpc.Net.Client;
-using SysMon.Protocol.V1;
+using System.Net.Http.Json;
+using System.Text.Json;
 using SysMon.TestSupport;
 using Xunit;
 
@@ -10,7 +9,7 @@ namespace SysMon.EndToEnd.Tests;
 public sealed class DeadRedisTests
 {
     [Fact]
-    public async Task HubWithDeadRedisStaysUpSaysWhyAndResumesByItselfWhenRedisComesBack()
+    public async Task HubWithDeadRedisStaysUpHoldsSamplesUnacknowledgedAndStoresThemWhenRedisComesBack()
     {
         var redis = new RedisServer();
         redis.ReservePort(); // nothing listens there yet: Redis is down from the start
@@ -29,31 +28,27 @@ public sealed class DeadRedisTests
                 Assert.Contains("Redis", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
 
-            // An agent is told to come back later, with a reason, and the hub keeps serving.
-            using (var channel = GrpcChannel.ForAddress(hub.GrpcUrl))
-            using (var call = new AgentIngest.AgentIngestClient(channel).Connect())
+            // The hub still takes the agent, and holds its samples unacknowledged: the agent keeps them.
+            var machineId = "dead-redis-" + Guid.NewGuid().ToString("N")[..8];
+            await using var agent = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, machineId);
+            await Deadline.Until(() => agent.Settings is not null, "the hub answers the hello while Redis is down");
+            var start = DateTimeOffset.UtcNow.AddSeconds(-10);
+            for (var i = 0; i < 3; i++)
             {
-                await call.RequestStream.WriteAsync(new AgentMessage
-                {
-                    Hello = new Hello { ProtocolVersion = 1, MachineId = "dead-redis-early", Hostname = "h" },
-                }).WithTimeout();
-                var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WithTimeout());
-                Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
-                Assert.Contains("Redis", refused.Status.Detail, StringComparison.Ordinal);
+                await agent.SendAsync(10 + i, start.AddSeconds(i));
             }
+            Assert.Equal(0UL, agent.Acked);
             Assert.False(hub.Process.HasExited, hub.ToString());
 
             await redis.RestartAsync();
 
             await Deadline.Until(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode,
                 "the hub is ready again without a restart", TimeSpan.FromSeconds(60));
-            var machineId = "dead-redis-" + Guid.NewGuid().ToString("N")[..8];
-            await using var agent = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, machineId);
-            await Deadline.Until(async () =>
-            {
-                await agent.SendAsync(1);
-                return agent.Acked > 0 && (await http.GetStringAsync("api/machines")).Contains(machineId, StringComparison.Ordinal);
-            }, "a new agent is stored and listed");
+            await Deadline.Until(() => agent.Acked == 3, "the held samples are stored and acknowledged", TimeSpan.FromSeconds(30));
+            Assert.Contains(machineId, await http.GetStringAsync("api/machines").WithTimeout(), StringComparison.Ordinal);
+            var history = await http.GetFromJsonAsync<JsonElement>(
+                $"api/machines/{machineId}/history?from={start.AddSeconds(-1).ToUnixTimeMilliseconds()}&step=1").WithTimeout();
+            Assert.Equal([10.0, 11.0, 12.0], history.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("cpu").GetProperty("avgPercent").GetDouble()));
         }
         finally
         {

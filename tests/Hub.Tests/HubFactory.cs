@@ -15,6 +15,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Redis", "");
         builder.UseSetting("Hub:SampleIntervalMs", "2000");
         builder.UseSetting("Hub:TopProcesses", "7");
+        builder.UseSetting("Hub:FleetIntervalMs", "250");
     }
 
     public AgentIngest.AgentIngestClient CreateIngestClient()

@@ -76,19 +76,23 @@ public abstract class MachineRegistryContract
     }
 
     [Fact]
-    public async Task LastSampleIsKeptPerMachine()
+    public async Task LastSampleIsTheNewestByTimestampSoAReplayDoesNotReplaceIt()
     {
         var hello = NewHello();
         await Registry.ConnectedAsync(hello, "c1", "hub-a", Now).WithTimeout();
-        await Registry.SampleAsync(hello.MachineId, new Sample { Sequence = 1, Cpu = new CpuSample { TotalPercent = 10 } }, Now).WithTimeout();
-        await Registry.SampleAsync(hello.MachineId, new Sample { Sequence = 2, Cpu = new CpuSample { TotalPercent = 20 } }, Now).WithTimeout();
+        await Registry.SampleAsync(hello.MachineId, new Sample { Sequence = 2, TimestampUnixMs = 2000, Cpu = new CpuSample { TotalPercent = 20 } }, Now).WithTimeout();
+        await Registry.SampleAsync(hello.MachineId, new Sample { Sequence = 1, TimestampUnixMs = 1000, Cpu = new CpuSample { TotalPercent = 10 }, Replayed = true }, Now.AddSeconds(3)).WithTimeout();
 
         var last = await Registry.LastSampleAsync(hello.MachineId).WithTimeout();
+        var machine = await Registry.GetAsync(hello.MachineId, withLastSample: true).WithTimeout();
 
         Assert.NotNull(last);
         Assert.Equal(2UL, last.Sequence);
         Assert.Equal(20, last.Cpu.TotalPercent);
+        Assert.Equal(2UL, machine!.LastSample!.Sequence);
+        Assert.Equal(Now.AddSeconds(3), machine.LastSeen); // the replay still counts as a sign of life
         Assert.Null(await Registry.LastSampleAsync("never-seen-" + Guid.NewGuid().ToString("N")).WithTimeout());
+        Assert.Null(await Registry.GetAsync("never-seen-" + Guid.NewGuid().ToString("N")).WithTimeout());
     }
 }
 

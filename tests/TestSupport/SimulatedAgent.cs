@@ -20,6 +20,17 @@ public sealed class SimulatedAgent : IAsyncDisposable
     /// <summary>Highest acknowledged sequence.</summary>
     public ulong Acked { get; private set; }
 
+    /// <summary>Settings the hub sent (it does right after the hello), or null.</summary>
+    public Settings? Settings { get; private set; }
+
+    /// <summary>True once the hub asked this agent to reconnect elsewhere.</summary>
+    public bool ToldToReconnect { get; private set; }
+
+    /// <summary>Timestamps of the samples sent, by sequence.</summary>
+    public IReadOnlyDictionary<ulong, long> Sent => _sent;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, long> _sent = new();
+
     private SimulatedAgent(string machineId, GrpcChannel channel, AsyncDuplexStreamingCall<AgentMessage, HubMessage> call)
     {
         MachineId = machineId;
@@ -31,9 +42,17 @@ public sealed class SimulatedAgent : IAsyncDisposable
             {
                 await foreach (var message in _call.ResponseStream.ReadAllAsync())
                 {
-                    if (message.PayloadCase == HubMessage.PayloadOneofCase.Ack)
+                    switch (message.PayloadCase)
                     {
-                        Acked = Math.Max(Acked, message.Ack.Sequence);
+                        case HubMessage.PayloadOneofCase.Ack:
+                            Acked = Math.Max(Acked, message.Ack.Sequence);
+                            break;
+                        case HubMessage.PayloadOneofCase.Settings:
+                            Settings = message.Settings;
+                            break;
+                        case HubMessage.PayloadOneofCase.Reconnect:
+                            ToldToReconnect = true;
+                            break;
                     }
                 }
             }
@@ -68,15 +87,18 @@ public sealed class SimulatedAgent : IAsyncDisposable
     }
 
     /// <summary>Sends one sample with the next sequence number and returns that number.</summary>
-    public async Task<ulong> SendAsync(double cpuPercent)
+    public async Task<ulong> SendAsync(double cpuPercent, DateTimeOffset? at = null, bool replayed = false)
     {
         var sequence = ++_sequence;
+        var timestamp = (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+        _sent[sequence] = timestamp;
         await _call.RequestStream.WriteAsync(new AgentMessage
         {
             Sample = new Sample
             {
                 Sequence = sequence,
-                TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Replayed = replayed,
+                TimestampUnixMs = timestamp,
                 IntervalSeconds = 1,
                 Cpu = new CpuSample { TotalPercent = cpuPercent, CorePercent = { cpuPercent, cpuPercent } },
                 Memory = new MemorySample { TotalBytes = 8UL << 30, UsedBytes = 2UL << 30 },

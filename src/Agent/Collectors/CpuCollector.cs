@@ -140,7 +140,8 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
 
         var scale = 100.0 / total;
         return new CpuPercentages(
-            Busy: (user + system + steal) * scale,
+            // On a saturated host idle is 0 and the product can round to 100.00000000000001.
+            Busy: Math.Min(100, (user + system + steal) * scale),
             User: user * scale,
             System: system * scale,
             IoWait: ioWait * scale,

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SysMon.Hub.Realtime;
 using SysMon.Hub.Registry;
 
 namespace SysMon.Hub.Api;
@@ -11,6 +12,7 @@ public static class MachinesApi
         var api = app.MapGroup("/api/machines").AddEndpointFilter(RegistryUnavailableFilter);
         api.MapGet("/", ListMachinesAsync);
         api.MapGet("/{id}", GetMachineAsync);
+        api.MapHistoryApi();
         return app;
     }
 
@@ -32,7 +34,7 @@ public static class MachinesApi
     public static async Task<IResult> ListMachinesAsync(IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time)
     {
         var now = time.GetUtcNow();
-        var offlineAfter = TimeSpan.FromSeconds(options.Value.OfflineAfterSeconds);
+        var offlineAfter = options.Value.OfflineAfter;
         var machines = await registry.ListAsync();
         return Results.Ok(machines
             .Select(m => MachineDto.From(m, now, offlineAfter))
@@ -40,21 +42,32 @@ public static class MachinesApi
             .ThenBy(m => m.Id, StringComparer.Ordinal));
     }
 
-    /// <summary>One machine's metadata and state; 404 for an unknown id.</summary>
+    /// <summary>One machine's metadata, state and last sample; 400 for an invalid id, 404 for an unknown one.</summary>
     public static async Task<IResult> GetMachineAsync(string id, IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time)
     {
-        if (!MachineId.IsValid(id))
+        if (InvalidId(id) is { } invalid)
         {
-            return Results.Problem(statusCode: 400, title: "Invalid machine id",
-                detail: $"Use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
+            return invalid;
         }
-        var machine = (await registry.ListAsync()).FirstOrDefault(m => m.Id == id);
+        var machine = await registry.GetAsync(id, withLastSample: true);
         if (machine is null)
         {
-            return Results.Problem(statusCode: 404, title: "Unknown machine", detail: $"No hub has seen machine '{id}'.");
+            return UnknownMachine(id);
         }
-        return Results.Ok(MachineDto.From(machine, time.GetUtcNow(), TimeSpan.FromSeconds(options.Value.OfflineAfterSeconds)));
+        return Results.Ok(MachineDto.From(machine, time.GetUtcNow(), options.Value.OfflineAfter) with
+        {
+            LastSample = machine.LastSample is { } last ? new LiveSample(id, last) : null,
+        });
     }
+
+    /// <summary>400 with the rule when <paramref name="id"/> cannot be a machine id, else null.</summary>
+    internal static IResult? InvalidId(string id) => MachineId.IsValid(id)
+        ? null
+        : Results.Problem(statusCode: 400, title: "Invalid machine id",
+            detail: $"Use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
+
+    internal static IResult UnknownMachine(string id) =>
+        Results.Problem(statusCode: 404, title: "Unknown machine", detail: $"No hub has seen machine '{id}'.");
 }
 
 /// <summary>A machine as REST clients see it.</summary>
@@ -74,6 +87,10 @@ public sealed record MachineDto(
     bool Online,
     DateTimeOffset? LastSeen)
 {
+    /// <summary>The latest sample (the shape of a live <c>sample</c> message); only in the one-machine answer.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public LiveSample? LastSample { get; init; }
+
     public static MachineDto From(MachineRecord m, DateTimeOffset now, TimeSpan offlineAfter)
     {
         var h = m.Hello;

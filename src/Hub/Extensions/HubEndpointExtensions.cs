@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SysMon.Hub.Api;
 using SysMon.Hub.Dashboard;
 using SysMon.Hub.Ingest;
+using SysMon.Hub.Observability;
 using SysMon.Hub.Realtime;
 
 namespace SysMon.Hub.Extensions;
@@ -15,6 +16,7 @@ public static class HubEndpointExtensions
         app.MapGrpcService<AgentIngestService>();
         app.MapHub<MonitorHub>(HubNames.Path);
         app.MapMachinesApi();
+        app.MapPrometheusMetrics();
         // Liveness: the process answers. Readiness: it can also reach what it depends on (Redis).
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
+using SysMon.Hub.History;
 using SysMon.Hub.Ingest;
+using SysMon.Hub.Observability;
 using SysMon.Hub.Realtime;
 using SysMon.Hub.Registry;
 
@@ -47,6 +49,20 @@ public static class HubServiceExtensions
             grpc.MaxReceiveMessageSize = 1024 * 1024;
         });
         services.AddSingleton<SampleBroadcaster>();
+        services.AddSingleton<AgentSessions>();
+        services.AddSingleton<LocalViewers>();
+        var metrics = new HubMetrics();
+        services.AddSingleton(metrics);
+        services.AddHostedService<FleetPublisher>();
+        services.AddHostedService<HubDrain>();
+
+        var history = builder.Configuration.GetSection(HistoryOptions.SectionName).Get<HistoryOptions>() ?? new HistoryOptions();
+        if (history.Validate() is { } historyProblem)
+        {
+            throw new InvalidOperationException(historyProblem);
+        }
+        services.AddSingleton(history);
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(history));
 
         var signalR = services.AddSignalR();
         var health = services.AddHealthChecks();
@@ -55,6 +71,7 @@ public static class HubServiceExtensions
         if (string.IsNullOrWhiteSpace(redisConnectionString))
         {
             services.AddSingleton<IMachineRegistry, InMemoryMachineRegistry>();
+            services.AddSingleton<IHistoryStore, InMemoryHistoryStore>();
         }
         else
         {
@@ -66,6 +83,9 @@ public static class HubServiceExtensions
             var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(redisOptions));
             services.AddSingleton(_ => connection.Value);
             services.AddSingleton<IMachineRegistry, RedisMachineRegistry>();
+            services.AddSingleton<IHistoryStore, RedisHistoryStore>();
+            services.AddHostedService<RedisProbe>();
+            metrics.RedisConfigured = true;
             signalR.AddStackExchangeRedis(backplane =>
             {
                 backplane.Configuration.ChannelPrefix = RedisKeys.SignalRChannelPrefix;

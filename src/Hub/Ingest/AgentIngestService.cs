@@ -1,5 +1,8 @@
+using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using SysMon.Hub.History;
+using SysMon.Hub.Observability;
 using SysMon.Hub.Realtime;
 using SysMon.Hub.Registry;
 using SysMon.Protocol.V1;
@@ -7,54 +10,64 @@ using SysMon.Protocol.V1;
 namespace SysMon.Hub.Ingest;
 
 /// <summary>
-/// Takes agent streams: hello, then samples. Each sample is recorded in the registry, fanned out to
-/// viewers and acknowledged. A misbehaving agent gets a gRPC error naming the broken rule; nothing it
-/// sends can take the hub down.
+/// Takes agent streams: hello, then samples. Each stream has one ordered writer: a sample is stored
+/// (history and registry), then fanned out to viewers, then acknowledged, so an ack means durable.
+/// While Redis is down the writer retries and the stream stays open; its bounded queue then fills and
+/// the hub stops reading, which pushes back on the agent (HTTP/2 flow control) while the agent keeps
+/// what is unacknowledged. A misbehaving agent gets a gRPC error naming the broken rule.
 /// </summary>
 public sealed class AgentIngestService(
     IMachineRegistry registry,
+    IHistoryStore history,
     SampleBroadcaster broadcaster,
+    AgentSessions sessions,
+    HubMetrics metrics,
     IOptions<HubOptions> options,
+    IOptions<HistoryOptions> historyOptions,
     HubInstance instance,
     TimeProvider time,
     ILogger<AgentIngestService> logger) : AgentIngest.AgentIngestBase
 {
     // An agent that connects and says nothing holds a stream and a task; give it a bounded time to say hello.
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
     {
-        var cancellationToken = context.CancellationToken;
-        var hello = await ReadHelloAsync(requestStream, cancellationToken);
-        var machineId = hello.MachineId;
-        var connectionId = Guid.NewGuid().ToString("N");
-
-        try
+        if (sessions.Draining)
         {
-            await registry.ConnectedAsync(hello, connectionId, instance.Id, time.GetUtcNow());
+            throw new RpcException(new Status(StatusCode.Unavailable, "Hub shutting down; connect to another hub."));
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            // Unavailable tells the agent to back off and retry: nothing it did was wrong.
-            logger.LogWarning("Agent {MachineId} refused for now, the registry is unavailable: {Error}", machineId, ex.Message);
-            throw new RpcException(new Status(StatusCode.Unavailable, "The hub's storage (Redis) is unavailable; retry later."));
-        }
-        logger.LogInformation("Agent {MachineId} ({Hostname}, agent {AgentVersion}) connected from {Peer}",
-            machineId, hello.Hostname, hello.AgentVersion, context.Peer);
-
+        var hello = await ReadHelloAsync(requestStream, context.CancellationToken);
         var settings = options.Value;
-        await responseStream.WriteAsync(new HubMessage
+        using var session = new AgentSession(hello.MachineId, Guid.NewGuid().ToString("N"), responseStream, context.CancellationToken)
         {
-            Settings = new Settings
-            {
-                SampleIntervalMs = (uint)Math.Clamp(settings.SampleIntervalMs, 250, 60_000),
-                TopProcesses = (uint)Math.Clamp(settings.TopProcesses, 0, 100),
-            },
-        }, cancellationToken);
+            Hostname = hello.Hostname,
+        };
+        var cancellationToken = session.Aborted;
+        sessions.Add(session);
+        metrics.AgentConnected();
+        logger.LogInformation("Agent {MachineId} ({Hostname}, agent {AgentVersion}) connected from {Peer}",
+            hello.MachineId, hello.Hostname, hello.AgentVersion, context.Peer);
 
-        ulong lastSequence = 0;
+        var queue = Channel.CreateBounded<Sample>(new BoundedChannelOptions(Math.Max(1, settings.IngestQueueLength))
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        Task? writer = null;
         try
         {
+            await session.SendAsync(new HubMessage
+            {
+                Settings = new Settings
+                {
+                    SampleIntervalMs = (uint)Math.Clamp(settings.SampleIntervalMs, 250, 60_000),
+                    TopProcesses = (uint)Math.Clamp(settings.TopProcesses, 0, 100),
+                },
+            });
+            writer = WriteAsync(hello, session, queue.Reader, cancellationToken);
             while (await requestStream.MoveNext(cancellationToken))
             {
                 var message = requestStream.Current;
@@ -62,52 +75,152 @@ public sealed class AgentIngestService(
                 {
                     throw new RpcException(new Status(StatusCode.InvalidArgument, "Only samples may follow the hello."));
                 }
-                var sample = message.Sample;
-                if (AgentMessageRules.CheckSample(sample) is { } problem)
+                if (AgentMessageRules.CheckSample(message.Sample) is { } problem)
                 {
                     throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
                 }
-                // A sample at or below the last one is a replay the hub already has: acknowledge it again, don't show it twice.
-                if (sample.Sequence > lastSequence && !await StoreAndPublishAsync(machineId, sample, cancellationToken))
-                {
-                    continue; // not acknowledged: an agent with a replay buffer sends it again
-                }
-                lastSequence = Math.Max(lastSequence, sample.Sequence);
-                await responseStream.WriteAsync(new HubMessage { Ack = new Ack { Sequence = sample.Sequence } }, cancellationToken);
+                metrics.SampleReceived();
+                await queue.Writer.WriteAsync(message.Sample, cancellationToken);
             }
-            logger.LogInformation("Agent {MachineId} disconnected", machineId);
+            queue.Writer.TryComplete();
+            // The agent closed its side: finish storing and acknowledging what it sent, within bounds (Redis may be down).
+            try
+            {
+                await writer.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+                session.Abort();
+            }
+            logger.LogInformation("Agent {MachineId} disconnected", hello.MachineId);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            logger.LogInformation("Agent {MachineId} stream ended", machineId);
+            logger.LogInformation("Agent {MachineId} stream ended", hello.MachineId);
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            session.Abort();
+            if (writer is not null)
+            {
+                await writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            sessions.Remove(session);
+            metrics.AgentDisconnected();
+            try
+            {
+                await registry.DisconnectedAsync(hello.MachineId, session.ConnectionId).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception ex)
+            {
+                // The registry's silence check marks the machine offline later anyway.
+                logger.LogWarning("Could not mark {MachineId} disconnected: {Error}", hello.MachineId, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>The stream's single writer: store, publish, acknowledge, in order.</summary>
+    private async Task WriteAsync(Hello hello, AgentSession session, ChannelReader<Sample> samples, CancellationToken cancellationToken)
+    {
+        var machineId = hello.MachineId;
+        var recorder = new HistoryRecorder(history, historyOptions.Value, machineId);
+        ulong lastSequence = 0;
+        try
+        {
+            await RetryAsync(machineId, () => registry.ConnectedAsync(hello, session.ConnectionId, instance.Id, time.GetUtcNow()), cancellationToken);
+            await foreach (var sample in samples.ReadAllAsync(cancellationToken))
+            {
+                if (sample.Sequence <= lastSequence)
+                {
+                    // A resend of what this stream already stored: acknowledge again, store and show it once.
+                    metrics.SampleDuplicate();
+                }
+                else
+                {
+                    await RetryAsync(machineId, () => StoreAsync(machineId, sample, recorder), cancellationToken);
+                    metrics.SampleStored();
+                    await PublishAsync(machineId, sample, session, cancellationToken);
+                    lastSequence = sample.Sequence;
+                }
+                await session.SendAsync(new HubMessage { Ack = new Ack { Sequence = sample.Sequence } });
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The stream ended; what was not acknowledged is still in the agent's buffer.
         }
         finally
         {
             try
             {
-                await registry.DisconnectedAsync(machineId, connectionId);
+                // Close the steps this stream touched, so the coarser tiers don't wait for the agent's next hub.
+                await recorder.FlushAsync(all: true).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
             {
-                // The registry's time check marks the machine offline later anyway.
-                logger.LogWarning(ex, "Could not mark {MachineId} disconnected", machineId);
+                logger.LogDebug("History of {MachineId} not flushed at stream end: {Error}", machineId, ex.Message);
             }
         }
     }
 
-    private async Task<bool> StoreAndPublishAsync(string machineId, Sample sample, CancellationToken cancellationToken)
+    private async Task StoreAsync(string machineId, Sample sample, HistoryRecorder recorder)
     {
+        var seen = registry.SampleAsync(machineId, sample, time.GetUtcNow());
+        await recorder.RecordAsync(sample);
+        await seen;
+    }
+
+    private async Task PublishAsync(string machineId, Sample sample, AgentSession session, CancellationToken cancellationToken)
+    {
+        // Replayed or late samples are history to a viewer: a burst of them must not look like live points.
+        var liveWindowMs = Math.Max(5_000, 3L * options.Value.SampleIntervalMs);
+        var live = !sample.Replayed && time.GetUtcNow().ToUnixTimeMilliseconds() - sample.TimestampUnixMs <= liveWindowMs;
+        if (session.Latest is null || session.Latest.TimestampUnixMs < sample.TimestampUnixMs)
+        {
+            session.Latest = sample;
+            session.Changed = true;
+        }
         try
         {
-            await registry.SampleAsync(machineId, sample, time.GetUtcNow());
-            await broadcaster.PublishAsync(machineId, sample, cancellationToken);
-            return true;
+            await broadcaster.PublishAsync(machineId, sample, live, cancellationToken);
+            metrics.SamplePublished(live);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
-            // Redis is down or slow: keep the agent's stream open so it resumes the moment Redis is back.
-            logger.LogWarning("Sample {Sequence} of {MachineId} not stored: {Error}", sample.Sequence, machineId, ex.Message);
-            return false;
+            // Live is live: a sample that could not be fanned out is in history, where viewers find it.
+            metrics.PublishFailed();
+            logger.LogDebug("Sample {Sequence} of {MachineId} not fanned out: {Error}", sample.Sequence, machineId, ex.Message);
+        }
+    }
+
+    /// <summary>Retries a Redis operation until it succeeds or the stream ends; logs once per outage, not per try.</summary>
+    private async Task RetryAsync(string machineId, Func<Task> operation, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        var failed = false;
+        while (true)
+        {
+            try
+            {
+                await operation();
+                if (failed)
+                {
+                    logger.LogInformation("Storage for {MachineId} is back; resuming", machineId);
+                }
+                return;
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                if (!failed)
+                {
+                    logger.LogWarning("Storage unavailable for {MachineId}, holding its samples unacknowledged: {Error}", machineId, ex.Message);
+                    failed = true;
+                }
+                metrics.StoreRetried();
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
         }
     }
 

@@ -12,6 +12,18 @@ public static class HubNames
     /// <summary>Server → client: one live sample of a subscribed machine.</summary>
     public const string SampleMethod = "sample";
 
+    /// <summary>Server → client: a sample that arrives late (replayed by an agent after an outage): history, not a live point.</summary>
+    public const string BackfillMethod = "backfill";
+
+    /// <summary>Server → client: an array of compact per-machine summaries, every few seconds, for fleet viewers.</summary>
+    public const string FleetMethod = "fleet";
+
+    /// <summary>Server → client: this hub is shutting down; connect again (through the load balancer) and re-subscribe.</summary>
+    public const string ReconnectMethod = "reconnect";
+
+    /// <summary>Group of the fleet viewers.</summary>
+    public const string FleetGroup = "fleet";
+
     /// <summary>Group of the viewers of one machine. The prefix keeps machine ids from colliding with other groups.</summary>
     public static string MachineGroup(string machineId) => "machine:" + machineId;
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using SysMon.Hub.Observability;
 using SysMon.Hub.Registry;
 using SysMon.Protocol.V1;
 
@@ -8,8 +10,52 @@ namespace SysMon.Hub.Realtime;
 /// The viewers' SignalR hub. A viewer subscribes to the machines it shows and receives their samples;
 /// with the Redis backplane a viewer on any hub receives samples ingested by any other hub.
 /// </summary>
-public sealed class MonitorHub(IMachineRegistry registry, ILogger<MonitorHub> logger) : Microsoft.AspNetCore.SignalR.Hub
+public sealed class MonitorHub(
+    IMachineRegistry registry,
+    LocalViewers viewers,
+    HubMetrics metrics,
+    IOptions<HubOptions> options,
+    TimeProvider time,
+    ILogger<MonitorHub> logger) : Microsoft.AspNetCore.SignalR.Hub
 {
+    public override Task OnConnectedAsync()
+    {
+        viewers.Add(Context.ConnectionId);
+        metrics.ViewerConnected();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        viewers.Remove(Context.ConnectionId);
+        metrics.ViewerDisconnected();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts sending <c>fleet</c> updates; sends a record of every known machine at once.</summary>
+    public async Task SubscribeFleet()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, HubNames.FleetGroup, Context.ConnectionAborted);
+        IReadOnlyList<MachineRecord> machines;
+        try
+        {
+            machines = await registry.ListAsync(withLastSample: true);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            logger.LogWarning("Could not read the fleet for a new fleet viewer: {Error}", ex.Message);
+            return;
+        }
+        var now = time.GetUtcNow();
+        var offlineAfter = options.Value.OfflineAfter;
+        var snapshot = machines.Select(m => FleetRecord.From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
+        await Clients.Caller.SendAsync(HubNames.FleetMethod, snapshot, Context.ConnectionAborted);
+    }
+
+    /// <summary>Stops the fleet updates to this viewer.</summary>
+    public Task UnsubscribeFleet() =>
+        Groups.RemoveFromGroupAsync(Context.ConnectionId, HubNames.FleetGroup, Context.ConnectionAborted);
+
     /// <summary>Starts sending <c>sample</c> messages of <paramref name="machineId"/>; sends its last known sample at once.</summary>
     public async Task Subscribe(string machineId)
     {

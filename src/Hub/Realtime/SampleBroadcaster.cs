@@ -6,7 +6,8 @@ namespace SysMon.Hub.Realtime;
 /// <summary>Sends an ingested sample to the viewers of its machine, on every hub (through the backplane when Redis is configured).</summary>
 public sealed class SampleBroadcaster(IHubContext<MonitorHub> hub)
 {
-    public Task PublishAsync(string machineId, Sample sample, CancellationToken cancellationToken) =>
+    /// <param name="live">False for replayed or late samples, sent as <see cref="HubNames.BackfillMethod"/>.</param>
+    public Task PublishAsync(string machineId, Sample sample, bool live, CancellationToken cancellationToken) =>
         hub.Clients.Group(HubNames.MachineGroup(machineId))
-            .SendAsync(HubNames.SampleMethod, new LiveSample(machineId, sample), cancellationToken);
+            .SendAsync(live ? HubNames.SampleMethod : HubNames.BackfillMethod, new LiveSample(machineId, sample), cancellationToken);
 }

@@ -11,21 +11,24 @@ public interface IMachineRegistry
     /// <summary>Records that <paramref name="connectionId"/> now streams for the machine of <paramref name="hello"/>.</summary>
     Task ConnectedAsync(Hello hello, string connectionId, string hubInstance, DateTimeOffset now);
 
-    /// <summary>Stores the machine's latest sample and marks it seen.</summary>
+    /// <summary>Marks the machine seen and keeps <paramref name="sample"/> as its latest unless a newer one is already kept (a replay is older).</summary>
     Task SampleAsync(string machineId, Sample sample, DateTimeOffset now);
 
     /// <summary>Marks the machine disconnected, unless another stream took it over meanwhile.</summary>
     Task DisconnectedAsync(string machineId, string connectionId);
 
-    /// <summary>All machines, in no particular order.</summary>
-    Task<IReadOnlyList<MachineRecord>> ListAsync();
+    /// <summary>All machines, in no particular order; with their latest sample when <paramref name="withLastSample"/>.</summary>
+    Task<IReadOnlyList<MachineRecord>> ListAsync(bool withLastSample = false);
+
+    /// <summary>One machine, or null when no hub has seen it.</summary>
+    Task<MachineRecord?> GetAsync(string machineId, bool withLastSample = false);
 
     /// <summary>The machine's latest sample, or null when none is known.</summary>
     Task<Sample?> LastSampleAsync(string machineId);
 }
 
 /// <summary>What the registry knows of one machine.</summary>
-public sealed record MachineRecord(Hello Hello, DateTimeOffset? LastSeen, bool Connected)
+public sealed record MachineRecord(Hello Hello, DateTimeOffset? LastSeen, bool Connected, Sample? LastSample = null)
 {
     public string Id => Hello.MachineId;
 

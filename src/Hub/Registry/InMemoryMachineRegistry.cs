@@ -36,7 +36,10 @@ public sealed class InMemoryMachineRegistry : IMachineRegistry
         {
             lock (entry)
             {
-                entry.LastSample = sample;
+                if (entry.LastSample is null || entry.LastSample.TimestampUnixMs < sample.TimestampUnixMs)
+                {
+                    entry.LastSample = sample;
+                }
                 entry.LastSeen = now;
             }
         }
@@ -58,17 +61,25 @@ public sealed class InMemoryMachineRegistry : IMachineRegistry
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<MachineRecord>> ListAsync()
+    public Task<IReadOnlyList<MachineRecord>> ListAsync(bool withLastSample = false)
     {
         var list = new List<MachineRecord>(_machines.Count);
         foreach (var entry in _machines.Values)
         {
-            lock (entry)
-            {
-                list.Add(new MachineRecord(entry.Hello, entry.LastSeen, entry.Connected));
-            }
+            list.Add(Record(entry, withLastSample));
         }
         return Task.FromResult<IReadOnlyList<MachineRecord>>(list);
+    }
+
+    public Task<MachineRecord?> GetAsync(string machineId, bool withLastSample = false) =>
+        Task.FromResult(_machines.TryGetValue(machineId, out var entry) ? Record(entry, withLastSample) : null);
+
+    private static MachineRecord Record(Entry entry, bool withLastSample)
+    {
+        lock (entry)
+        {
+            return new MachineRecord(entry.Hello, entry.LastSeen, entry.Connected, withLastSample ? entry.LastSample : null);
+        }
     }
 
     public Task<Sample?> LastSampleAsync(string machineId)

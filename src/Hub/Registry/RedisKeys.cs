@@ -16,6 +16,14 @@ public static class RedisKeys
     /// <summary>HASH of one machine: hello, last sample, last seen, connection (see <see cref="MachineFields"/>).</summary>
     public static RedisKey Machine(string machineId) => Prefix + "machine:" + machineId;
 
+    /// <summary>
+    /// HASH of one bucket of a machine's history in one tier (raw, medium, coarse, processes): field =
+    /// start of the point in Unix seconds, value = protobuf HistoryPoint or ProcessSnapshot. A bucket
+    /// expires whole once its newest point is older than the tier's retention.
+    /// </summary>
+    public static RedisKey History(string machineId, string tier, long bucketStartUnixSeconds) =>
+        Prefix + "hist:" + machineId + ":" + tier + ":" + bucketStartUnixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Channel prefix of the SignalR backplane, so its channels sit beside our keys.</summary>
     public static readonly RedisChannel SignalRChannelPrefix = RedisChannel.Literal(Prefix + "signalr");
 }
@@ -25,6 +33,7 @@ public static class MachineFields
 {
     public const string Hello = "hello";               // protobuf Hello bytes
     public const string LastSample = "lastSample";     // protobuf Sample bytes
+    public const string LastSampleUnixMs = "lastTs";   // timestamp of LastSample, Unix ms (a replay never replaces a newer one)
     public const string LastSeenUnixMs = "lastSeenMs"; // when the hub received the last message, Unix ms
     public const string Connected = "connected";       // "1" while a stream is open, "0" after it closed
     public const string ConnectionId = "conn";         // id of the stream that owns "connected"

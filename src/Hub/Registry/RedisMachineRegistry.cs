@@ -17,6 +17,17 @@ public sealed class RedisMachineRegistry(IConnectionMultiplexer redis) : IMachin
         return 0
         """;
 
+    // Keeps the newest sample by its own timestamp: a replayed (older) sample marks the machine seen
+    // but must not replace what viewers see as its current state.
+    private const string SampleScript = """
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+        if tonumber(ARGV[2]) > current then
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+        end
+        redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
+        return 0
+        """;
+
     private IDatabase Db => redis.GetDatabase();
 
     public async Task ConnectedAsync(Hello hello, string connectionId, string hubInstance, DateTimeOffset now)
@@ -36,10 +47,11 @@ public sealed class RedisMachineRegistry(IConnectionMultiplexer redis) : IMachin
     }
 
     public Task SampleAsync(string machineId, Sample sample, DateTimeOffset now) =>
-        Db.HashSetAsync(RedisKeys.Machine(machineId),
+        Db.ScriptEvaluateAsync(SampleScript, [RedisKeys.Machine(machineId)],
         [
-            new HashEntry(MachineFields.LastSample, sample.ToByteArray()),
-            new HashEntry(MachineFields.LastSeenUnixMs, now.ToUnixTimeMilliseconds()),
+            MachineFields.LastSampleUnixMs, sample.TimestampUnixMs,
+            MachineFields.LastSample, sample.ToByteArray(),
+            MachineFields.LastSeenUnixMs, now.ToUnixTimeMilliseconds(),
         ]);
 
     public Task DisconnectedAsync(string machineId, string connectionId) =>
@@ -47,29 +59,42 @@ public sealed class RedisMachineRegistry(IConnectionMultiplexer redis) : IMachin
             [RedisKeys.Machine(machineId)],
             [MachineFields.ConnectionId, connectionId, MachineFields.Connected]);
 
-    public async Task<IReadOnlyList<MachineRecord>> ListAsync()
+    public async Task<IReadOnlyList<MachineRecord>> ListAsync(bool withLastSample = false)
     {
         var db = Db;
         var ids = await db.SetMembersAsync(RedisKeys.Machines).ConfigureAwait(false);
         var batch = db.CreateBatch();
-        var fields = new RedisValue[] { MachineFields.Hello, MachineFields.LastSeenUnixMs, MachineFields.Connected };
+        var fields = Fields(withLastSample);
         var reads = ids.Select(id => batch.HashGetAsync(RedisKeys.Machine(id.ToString()), fields)).ToArray();
         batch.Execute();
         var records = new List<MachineRecord>(ids.Length);
         foreach (var read in reads)
         {
-            var values = await read.ConfigureAwait(false);
-            if (values[0].IsNull)
+            if (ToRecord(await read.ConfigureAwait(false)) is { } record)
             {
-                continue; // listed but its hash is gone (deleted by an operator): skip, don't fail the list
+                records.Add(record);
             }
-            var hello = Hello.Parser.ParseFrom((byte[])values[0]!);
-            DateTimeOffset? lastSeen = values[1].IsNull
-                ? null
-                : DateTimeOffset.FromUnixTimeMilliseconds((long)values[1]);
-            records.Add(new MachineRecord(hello, lastSeen, values[2] == "1"));
         }
         return records;
+    }
+
+    public async Task<MachineRecord?> GetAsync(string machineId, bool withLastSample = false) =>
+        ToRecord(await Db.HashGetAsync(RedisKeys.Machine(machineId), Fields(withLastSample)).ConfigureAwait(false));
+
+    private static RedisValue[] Fields(bool withLastSample) => withLastSample
+        ? [MachineFields.Hello, MachineFields.LastSeenUnixMs, MachineFields.Connected, MachineFields.LastSample]
+        : [MachineFields.Hello, MachineFields.LastSeenUnixMs, MachineFields.Connected];
+
+    private static MachineRecord? ToRecord(RedisValue[] values)
+    {
+        if (values[0].IsNull)
+        {
+            return null; // listed but its hash is gone (deleted by an operator): skip, don't fail the list
+        }
+        var hello = Hello.Parser.ParseFrom((byte[])values[0]!);
+        DateTimeOffset? lastSeen = values[1].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)values[1]);
+        var lastSample = values.Length > 3 && !values[3].IsNull ? Sample.Parser.ParseFrom((byte[])values[3]!) : null;
+        return new MachineRecord(hello, lastSeen, values[2] == "1", lastSample);
     }
 
     public async Task<Sample?> LastSampleAsync(string machineId)

@@ -6,6 +6,18 @@ namespace SysMon.Agent.Tests.Collectors;
 public class CpuCollectorTests
 {
     [Fact]
+    public void SaturatedCpuIsAtMostOneHundredPercentDespiteRounding()
+    {
+        // Busy ticks only: 1/3-style scale factors used to round to 100.00000000000001.
+        var before = new CpuTicks(0, 0, 0, 0, 0, 0, 0, 0);
+        for (ulong user = 1; user < 500; user += 7)
+        {
+            var after = new CpuTicks(user, 0, user * 2 + 1, 0, 0, 0, 0, 0);
+            Assert.InRange(CpuCollector.ComputePercentages(before, after).Busy, 99.999, 100.0);
+        }
+    }
+
+    [Fact]
     public void ParseProcStatReadsTotalPerCoreTicksAndBootTime()
     {
         var stat = CpuCollector.ParseProcStat(Fixtures.Read(Fixtures.T0, "stat"));

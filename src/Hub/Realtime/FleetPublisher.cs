@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using SysMon.Hub.Ingest;
+
+namespace SysMon.Hub.Realtime;
+
+/// <summary>
+/// Sends the fleet stream: every few seconds each hub sends one message with a record for each of
+/// its own agents that changed, and an offline record for each that left. Viewers merge the messages
+/// of all hubs, so the cost per hub grows with its agents, not with the fleet.
+/// </summary>
+public sealed class FleetPublisher(
+    AgentSessions sessions,
+    IHubContext<MonitorHub> hub,
+    IOptions<HubOptions> options,
+    ILogger<FleetPublisher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(250, options.Value.FleetIntervalMs)));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var records = Collect();
+                if (records.Count == 0)
+                {
+                    continue;
+                }
+                try
+                {
+                    await hub.Clients.Group(HubNames.FleetGroup).SendAsync(HubNames.FleetMethod, records, stoppingToken);
+                }
+                catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+                {
+                    logger.LogDebug("Fleet update not sent: {Error}", ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    internal List<FleetRecord> Collect()
+    {
+        var records = new List<FleetRecord>();
+        foreach (var session in sessions.All)
+        {
+            if (session.Changed && session.Latest is { } latest)
+            {
+                session.Changed = false;
+                records.Add(FleetRecord.From(session.MachineId, session.Hostname, online: true, latest));
+            }
+        }
+        while (sessions.TryTakeDeparted(out var departed))
+        {
+            if (!sessions.All.Any(s => s.MachineId == departed.MachineId))
+            {
+                records.Add(FleetRecord.From(departed.MachineId, departed.Hostname, online: false, departed.Latest));
+            }
+        }
+        return records;
+    }
+}
