@@ -78,6 +78,9 @@ public static class HubServiceExtensions
             var redisOptions = ConfigurationOptions.Parse(redisConnectionString);
             // Start and keep running while Redis is down; the multiplexer reconnects by itself.
             redisOptions.AbortOnConnectFail = false;
+            // Retry every second (the default backs off exponentially): fan-out and storage should resume
+            // within seconds of Redis coming back, and held samples wait unacknowledged meanwhile.
+            redisOptions.ReconnectRetryPolicy = new LinearRetry(1000);
             redisOptions.ClientName ??= "sysmon-hub";
             // One multiplexer for the registry and the backplane: one pair of sockets per hub, not two.
             var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(redisOptions));
