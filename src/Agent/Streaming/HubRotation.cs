@@ -27,6 +27,9 @@ internal sealed class HubRotation
     /// <summary>A connection that lived this long without an acknowledgement still counts as having worked.</summary>
     public static readonly TimeSpan HealthyConnectionAge = TimeSpan.FromSeconds(10);
 
+    /// <summary>A redirect sooner than this after connecting counts as a failure.</summary>
+    public static readonly TimeSpan MinimumRedirectAge = TimeSpan.FromSeconds(1);
+
     private readonly int _addressCount;
     private readonly ReconnectBackoff _backoff;
 
@@ -51,13 +54,14 @@ internal sealed class HubRotation
     /// <summary>
     /// Classifies an ended connection. One that was answered (<paramref name="answered"/>: the hub sent anything)
     /// and then got an acknowledgement or lived <see cref="HealthyConnectionAge"/> worked; answered alone is not
-    /// enough, or a hub that fails every stream right after the hello would be redialled in a tight loop.
+    /// enough, or a hub that fails every stream right after the hello would be redialled in a tight loop. For the
+    /// same reason a redirect is only taken as one after <see cref="MinimumRedirectAge"/>.
     /// </summary>
     public static ConnectionOutcome Classify(bool redirected, bool ackTimedOut, bool answered, bool acknowledged, TimeSpan lived)
     {
         if (redirected)
         {
-            return ConnectionOutcome.Redirected;
+            return lived >= MinimumRedirectAge ? ConnectionOutcome.Redirected : ConnectionOutcome.Failed;
         }
 
         if (ackTimedOut)

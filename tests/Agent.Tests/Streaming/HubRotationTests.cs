@@ -113,7 +113,15 @@ public class HubRotationTests
     public void AReconnectRequestIsARedirectWhateverElseHappened()
     {
         Assert.Equal(ConnectionOutcome.Redirected,
-            HubRotation.Classify(redirected: true, ackTimedOut: false, answered: true, acknowledged: false, TimeSpan.Zero));
+            HubRotation.Classify(redirected: true, ackTimedOut: false, answered: true, acknowledged: false, HubRotation.MinimumRedirectAge));
+    }
+
+    [Fact]
+    public void AReconnectRequestRightAfterConnectingIsAFailure()
+    {
+        // A hub that redirects every stream at once must not make its agents redial in a tight loop.
+        Assert.Equal(ConnectionOutcome.Failed,
+            HubRotation.Classify(redirected: true, ackTimedOut: false, answered: true, acknowledged: true, TimeSpan.FromMilliseconds(100)));
     }
 
     [Fact]
