@@ -25,7 +25,7 @@ public sealed class FakeHub : IAsyncDisposable
     public string Url { get; private set; } = "";
 
     /// <summary>Every sample received, in arrival order, with the number of the connection it came on (from 1).</summary>
-    public ConcurrentQueue<(ulong Sequence, bool Replayed, int Connection)> Received { get; } = new();
+    public ConcurrentQueue<(ulong Sequence, bool Replayed, int Connection, ulong DroppedTotal)> Received { get; } = new();
 
     /// <summary>The highest sequence acknowledged.</summary>
     public ulong Acked { get; private set; }
@@ -93,7 +93,7 @@ public sealed class FakeHub : IAsyncDisposable
                 while (await requestStream.MoveNext(killed.Token))
                 {
                     var sample = requestStream.Current.Sample;
-                    hub.Received.Enqueue((sample.Sequence, sample.Replayed, connection));
+                    hub.Received.Enqueue((sample.Sequence, sample.Replayed, connection, sample.BufferDroppedTotal));
                     if (hub.Acks)
                     {
                         hub.Acked = Math.Max(hub.Acked, sample.Sequence);

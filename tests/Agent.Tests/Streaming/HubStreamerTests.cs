@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SysMon.Agent.Streaming;
@@ -96,6 +98,26 @@ public sealed class HubStreamerTests
         Assert.True(second[0].Replayed);
     }
 
+    [Fact]
+    public async Task AFullBufferDropsTheOldestCountsEveryDropOnLaterSamplesAndWarnsOncePerEpisode()
+    {
+        await using var hub = await FakeHub.StartAsync();
+        hub.Acks = false;
+        var log = new ListLogger();
+        // One second at 250 ms is four samples: the buffer holds its minimum of 16.
+        await using var agent = await RunningAgent.StartAsync(hub.Url, ackTimeoutSeconds: 0, bufferSeconds: 1, log);
+
+        await Until(() => hub.Received.Any(r => r.DroppedTotal >= 3), "samples overflow the buffer");
+        hub.Acks = true;
+        await Until(() => log.Has("BufferRecovered"), "an acknowledgement empties the buffer");
+
+        var received = hub.Received.ToArray();
+        Assert.All(received.Where(r => r.Sequence <= 16), r => Assert.Equal(0UL, r.DroppedTotal));
+        Assert.Equal(1UL, received.Single(r => r.Sequence == 17).DroppedTotal);
+        Assert.Equal(2UL, received.Single(r => r.Sequence == 18).DroppedTotal);
+        Assert.Single(log.Events, e => e == "BufferOverflow");
+    }
+
     private static async Task Until(Func<bool> condition, string what)
     {
         var started = Stopwatch.StartNew();
@@ -112,7 +134,8 @@ public sealed class HubStreamerTests
 
         public HubStreamer Streamer { get; }
 
-        public static async Task<RunningAgent> StartAsync(string hubUrl, int ackTimeoutSeconds = 30)
+        public static async Task<RunningAgent> StartAsync(
+            string hubUrl, int ackTimeoutSeconds = 30, int bufferSeconds = 900, ILogger<HubStreamer>? logger = null)
         {
             var options = new AgentOptions
             {
@@ -121,9 +144,10 @@ public sealed class HubStreamerTests
                 SampleIntervalMs = AgentOptions.MinSampleIntervalMs,
                 TopProcesses = 1,
                 AckTimeoutSeconds = ackTimeoutSeconds,
+                BufferSeconds = bufferSeconds,
             };
             var streamer = new HubStreamer(
-                Sampler.Create(options), Options.Create(options), new StartedLifetime(), NullLogger<HubStreamer>.Instance);
+                Sampler.Create(options), Options.Create(options), new StartedLifetime(), logger ?? NullLogger<HubStreamer>.Instance);
             await streamer.StartAsync(CancellationToken.None).WaitAsync(s_deadline);
             return new RunningAgent(streamer);
         }
@@ -133,6 +157,24 @@ public sealed class HubStreamerTests
             await Streamer.StopAsync(CancellationToken.None).WaitAsync(s_deadline);
             Streamer.Dispose();
         }
+    }
+
+    /// <summary>Keeps the names of the events logged, which is what the tests look at.</summary>
+    private sealed class ListLogger : ILogger<HubStreamer>
+    {
+        private readonly ConcurrentQueue<string> _events = new();
+
+        public IEnumerable<string> Events => _events;
+
+        public bool Has(string eventName) => _events.Contains(eventName);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _events.Enqueue(eventId.Name ?? "");
     }
 
     private sealed class StartedLifetime : IHostApplicationLifetime
