@@ -21,8 +21,8 @@ internal static partial class AgentLog
     [LoggerMessage(12, LogLevel.Warning, "Cannot reach hub {HubUrl}: {Reason}. Retrying in the background.", EventName = "Unreachable")]
     public static partial void Unreachable(ILogger logger, string hubUrl, string reason);
 
-    [LoggerMessage(13, LogLevel.Debug, "Reconnecting to hub in {Delay} (attempt {Attempt}): {Reason}", EventName = "Reconnecting")]
-    public static partial void Reconnecting(ILogger logger, TimeSpan delay, int attempt, string reason);
+    [LoggerMessage(13, LogLevel.Debug, "Connecting to hub {HubUrl} in {Delay} (backoff attempt {Attempt}): {Reason}", EventName = "Reconnecting")]
+    public static partial void Reconnecting(ILogger logger, string hubUrl, TimeSpan delay, int attempt, string reason);
 
     [LoggerMessage(14, LogLevel.Debug, "Hub acknowledged samples up to {Sequence}.", EventName = "Ack")]
     public static partial void Acked(ILogger logger, ulong sequence);
@@ -33,9 +33,24 @@ internal static partial class AgentLog
     [LoggerMessage(16, LogLevel.Information, "No hub URL configured; the agent will not stream samples.", EventName = "StreamingDisabled")]
     public static partial void StreamingDisabled(ILogger logger);
 
-    [LoggerMessage(17, LogLevel.Error, "Hub URL {HubUrl} is not usable; the agent will not stream samples.", EventName = "BadHubUrl")]
-    public static partial void BadHubUrl(ILogger logger, string hubUrl, Exception exception);
+    [LoggerMessage(17, LogLevel.Error, "Hub URL {HubUrl} holds no usable address; the agent will not stream samples.", EventName = "BadHubUrl")]
+    public static partial void BadHubUrl(ILogger logger, string hubUrl);
 
     [LoggerMessage(18, LogLevel.Error, "Sampling failed.", EventName = "SamplingFailed")]
     public static partial void SamplingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Information, "Hub {HubUrl} asks the agent to reconnect elsewhere: {Reason}", EventName = "ReconnectRequested")]
+    public static partial void ReconnectRequested(ILogger logger, string hubUrl, string reason);
+
+    [LoggerMessage(20, LogLevel.Information, "Replaying {Count} unacknowledged samples to hub {HubUrl}.", EventName = "Replaying")]
+    public static partial void Replaying(ILogger logger, int count, string hubUrl);
+
+    [LoggerMessage(21, LogLevel.Warning, "Replay buffer full ({Capacity} samples): dropping the oldest unacknowledged samples until a hub acknowledges; {DroppedTotal} dropped since the agent started.", EventName = "BufferOverflow")]
+    public static partial void BufferOverflow(ILogger logger, int capacity, ulong droppedTotal);
+
+    [LoggerMessage(22, LogLevel.Information, "Replay buffer has room again; {Dropped} samples were dropped unsent while it was full.", EventName = "BufferRecovered")]
+    public static partial void BufferRecovered(ILogger logger, ulong dropped);
+
+    [LoggerMessage(23, LogLevel.Error, "Hub URL {HubUrl} is not an absolute http or https URL; it is left out of the hub list.", EventName = "BadHubUrlEntry")]
+    public static partial void BadHubUrlEntry(ILogger logger, string hubUrl);
 }

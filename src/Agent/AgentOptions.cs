@@ -15,8 +15,26 @@ public sealed class AgentOptions
     /// <summary>Most processes the agent reports per sample.</summary>
     public const int MaxTopProcesses = 100;
 
-    /// <summary>The hub's gRPC endpoint (<c>http://</c> for HTTP/2 cleartext). Null or empty disables streaming.</summary>
+    /// <summary>Longest replay buffer the agent accepts, seconds (a day).</summary>
+    public const int MaxBufferSeconds = 86_400;
+
+    /// <summary>
+    /// The hub's gRPC endpoint (<c>http://</c> for HTTP/2 cleartext), or several separated by commas: the agent
+    /// streams to one at a time and moves to the next when that one fails. Null or empty disables streaming.
+    /// </summary>
     public string? HubUrl { get; set; } = "http://localhost:5001";
+
+    /// <summary>
+    /// How many seconds of samples the agent keeps until a hub acknowledges them, to replay after a reconnect
+    /// (clamped to 0..86400; the buffer holds at least 16 samples).
+    /// </summary>
+    public int BufferSeconds { get; set; } = 900;
+
+    /// <summary>
+    /// How long sent samples may go unacknowledged before the agent gives up on the hub and moves to the next,
+    /// seconds; 0 turns the check off.
+    /// </summary>
+    public int AckTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Overrides the machine id; otherwise /etc/machine-id, otherwise a generated and persisted id.</summary>
     public string? MachineId { get; set; }
@@ -44,4 +62,6 @@ public sealed class AgentOptions
         Math.Clamp(milliseconds, MinSampleIntervalMs, MaxSampleIntervalMs);
 
     internal static int ClampTopProcesses(int count) => Math.Clamp(count, 0, MaxTopProcesses);
+
+    internal static int ClampBufferSeconds(int seconds) => Math.Clamp(seconds, 0, MaxBufferSeconds);
 }

@@ -20,18 +20,24 @@ internal sealed record AgentCommandLine(
         Streams this host's metrics to a SysMon hub.
 
         Options:
-          --hub URL          hub gRPC endpoint, e.g. http://hub:5001     (Agent:HubUrl)
-          --machine-id ID    override the machine id                     (Agent:MachineId)
-          --interval MS      sample interval, 250..60000 ms               (Agent:SampleIntervalMs)
-          --top N            processes per sample, 0..100                 (Agent:TopProcesses)
-          --proc-root PATH   where procfs is mounted, default /proc       (Agent:ProcRoot)
-          --sys-root PATH    where sysfs is mounted, default /sys         (Agent:SysRoot)
-          --etc-root PATH    the host's /etc, default /etc                (Agent:EtcRoot)
-          --state-dir PATH   where a generated machine id is kept         (Agent:StateDirectory)
-          --once             take one reading over one interval, print it as JSON, exit
-          --help             show this help
+          --hub URL[,URL…]     hub gRPC endpoint, e.g. http://hub:5001, or several (Agent:HubUrl)
+                               separated by commas: one at a time, round robin
+          --machine-id ID      override the machine id                             (Agent:MachineId)
+          --interval MS        sample interval, 250..60000 ms                      (Agent:SampleIntervalMs)
+          --top N              processes per sample, 0..100                        (Agent:TopProcesses)
+          --buffer-seconds N   keep unacknowledged samples this long, to replay    (Agent:BufferSeconds)
+                               after a reconnect; 0..86400 s, default 900
+          --ack-timeout N      leave a hub that acknowledges nothing for N s;      (Agent:AckTimeoutSeconds)
+                               default 30, 0 turns the check off
+          --proc-root PATH     where procfs is mounted, default /proc              (Agent:ProcRoot)
+          --sys-root PATH      where sysfs is mounted, default /sys                (Agent:SysRoot)
+          --etc-root PATH      the host's /etc, default /etc                       (Agent:EtcRoot)
+          --state-dir PATH     where a generated machine id is kept                (Agent:StateDirectory)
+          --once               take one reading over one interval, print it as JSON, exit
+          --help               show this help
 
-        Every setting can also come from the environment: Agent__HubUrl, Agent__SampleIntervalMs, …
+        Every setting can also come from the environment: Agent__HubUrl (a comma-separated list too),
+        Agent__SampleIntervalMs, …
 
         """;
 
@@ -41,13 +47,18 @@ internal sealed record AgentCommandLine(
         ["--machine-id"] = "Agent:MachineId",
         ["--interval"] = "Agent:SampleIntervalMs",
         ["--top"] = "Agent:TopProcesses",
+        ["--buffer-seconds"] = "Agent:BufferSeconds",
+        ["--ack-timeout"] = "Agent:AckTimeoutSeconds",
         ["--proc-root"] = "Agent:ProcRoot",
         ["--sys-root"] = "Agent:SysRoot",
         ["--etc-root"] = "Agent:EtcRoot",
         ["--state-dir"] = "Agent:StateDirectory",
     };
 
-    private static readonly HashSet<string> s_integerSwitches = new(StringComparer.Ordinal) { "--interval", "--top" };
+    private static readonly HashSet<string> s_integerSwitches = new(StringComparer.Ordinal)
+    {
+        "--interval", "--top", "--buffer-seconds", "--ack-timeout",
+    };
 
     /// <summary>Parses <paramref name="args"/>; "--switch value" and "--switch=value" are both accepted.</summary>
     public static AgentCommandLine Parse(IReadOnlyList<string> args)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -12,91 +13,121 @@ using SysMon.Protocol.V1;
 namespace SysMon.Agent.Streaming;
 
 /// <summary>
-/// Samples the host on a steady cadence and streams the samples to the hub over AgentIngest.Connect,
-/// reconnecting with jittered exponential backoff.
+/// Samples the host on a steady cadence and streams the samples to a hub over AgentIngest.Connect, keeping every
+/// sample until a hub acknowledges it and replaying the unacknowledged ones after a reconnect.
 /// </summary>
 /// <remarks>
-/// Sampling runs whether or not the hub is reachable, so the first sample after a reconnect still has a real
-/// one-interval window. Sequence numbers are given when a sample is written, so the hub never sees a gap;
-/// samples taken while disconnected are dropped (all but the latest, which is sent on reconnect). A replay
-/// buffer replaces the one-slot <see cref="Channel{T}"/> below.
+/// Two loops share a <see cref="ReplayBuffer"/>: the sampler adds a sample per tick whether or not a hub is
+/// reachable (so its cadence never waits on the network), and the sender writes what a connection has not sent
+/// yet, one awaited write at a time. Sequence numbers are given when a sample is taken, so a replayed sample keeps
+/// its number and the hub can tell a resend. Hub addresses are taken round robin (<see cref="HubRotation"/>).
 /// </remarks>
-internal sealed class HubStreamer(
-    Sampler sampler,
-    IOptions<AgentOptions> options,
-    IHostApplicationLifetime lifetime,
-    ILogger<HubStreamer> logger) : BackgroundService
+internal sealed class HubStreamer : BackgroundService
 {
-    /// <summary>A connection that lived this long was healthy: the next failure starts the backoff afresh.</summary>
-    internal static readonly TimeSpan HealthyConnectionAge = TimeSpan.FromSeconds(30);
+    // How long a clean end of stream (shutdown, or a hub's Reconnect) waits for the hub before the call is cancelled.
+    private static readonly TimeSpan s_closeGrace = TimeSpan.FromSeconds(2);
 
-    // How long a clean shutdown waits for the hub to see the end of the stream.
-    private static readonly TimeSpan s_shutdownGrace = TimeSpan.FromSeconds(2);
+    // How often the acknowledgement watchdog looks: its resolution, well below any sensible timeout.
+    private static readonly TimeSpan s_watchdogPeriod = TimeSpan.FromMilliseconds(500);
 
-    private readonly AgentOptions _options = options.Value;
-    private readonly ReconnectBackoff _backoff = ReconnectBackoff.CreateDefault();
-    private int _sampleIntervalMs = AgentOptions.ClampInterval(options.Value.SampleIntervalMs);
-    private ulong _sequence;
+    private readonly Sampler _sampler;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<HubStreamer> _logger;
+    private readonly AgentOptions _options;
+    private readonly int _bufferSeconds;
+    private readonly TimeSpan _ackTimeout;
+    private readonly ReplayBuffer _buffer;
+
+    // Wakes the sender when the sampler adds a sample; one pending wake-up stands for any number of samples.
+    private readonly Channel<bool> _samplesAdded = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+        SingleWriter = true,
+    });
+
+    private int _sampleIntervalMs;
+    private ulong _sequence; // the last sequence given; only the sampler writes it
     private ulong _lastAckedSequence;
-    private bool _wasConnected;
-    private bool _reportedUnreachable;
+    private bool _overflowing; // sampler loop only
+    private ulong _droppedBeforeOverflow; // sampler loop only
+    private bool _reportedUnreachable; // connect loop only
 
-    /// <summary>The highest sequence the hub acknowledged (cumulative).</summary>
+    public HubStreamer(Sampler sampler, IOptions<AgentOptions> options, IHostApplicationLifetime lifetime, ILogger<HubStreamer> logger)
+    {
+        _sampler = sampler;
+        _lifetime = lifetime;
+        _logger = logger;
+        _options = options.Value;
+        _sampleIntervalMs = AgentOptions.ClampInterval(_options.SampleIntervalMs);
+        _bufferSeconds = AgentOptions.ClampBufferSeconds(_options.BufferSeconds);
+        _ackTimeout = TimeSpan.FromSeconds(Math.Max(_options.AckTimeoutSeconds, 0));
+        _buffer = new ReplayBuffer(ReplayBuffer.CapacityFor(_bufferSeconds, _sampleIntervalMs));
+    }
+
+    /// <summary>The highest sequence a hub acknowledged (cumulative).</summary>
     internal ulong LastAckedSequence => Interlocked.Read(ref _lastAckedSequence);
+
+    private enum EndKind
+    {
+        Failed,
+        Redirected,
+        AckTimedOut,
+    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (string.IsNullOrWhiteSpace(_options.HubUrl))
         {
-            AgentLog.StreamingDisabled(logger);
+            AgentLog.StreamingDisabled(_logger);
             return;
         }
 
-        GrpcChannel channel;
-        try
+        var addresses = HubAddresses.Parse(_options.HubUrl, out var invalid);
+        foreach (var entry in invalid)
         {
-            channel = CreateChannel(_options.HubUrl);
+            AgentLog.BadHubUrlEntry(_logger, entry);
         }
-        catch (Exception e) when (e is UriFormatException or ArgumentException or InvalidOperationException)
+
+        if (addresses.Count == 0)
         {
             // Logged, not thrown: a bad URL must not stop a host (the hub) that runs this agent in-process.
-            AgentLog.BadHubUrl(logger, _options.HubUrl, e);
+            AgentLog.BadHubUrl(_logger, _options.HubUrl);
             return;
         }
 
-        using (channel)
+        var channels = new GrpcChannel?[addresses.Count];
+        try
         {
+            // The hub runs this agent in-process; its Kestrel is not listening before ApplicationStarted.
+            await WaitForApplicationStartedAsync(stoppingToken).ConfigureAwait(false);
+            var machineId = MachineIdentity.Resolve(_options.MachineId, _options.EtcRoot, _options.StateDirectory, _logger);
+            _sampler.Prime();
+            var sampling = SampleLoopAsync(stoppingToken);
             try
             {
-                // The hub runs this agent in-process; its Kestrel is not listening before ApplicationStarted.
-                await WaitForApplicationStartedAsync(stoppingToken).ConfigureAwait(false);
-                var machineId = MachineIdentity.Resolve(_options.MachineId, _options.EtcRoot, _options.StateDirectory, logger);
-                var samples = Channel.CreateBounded<Sample>(new BoundedChannelOptions(1)
-                {
-                    FullMode = BoundedChannelFullMode.DropOldest,
-                    SingleWriter = true,
-                });
-                sampler.Prime();
-                var sampling = SampleLoopAsync(samples.Writer, stoppingToken);
-                try
-                {
-                    await ConnectLoopAsync(new AgentIngest.AgentIngestClient(channel), samples.Reader, machineId, stoppingToken)
-                        .ConfigureAwait(false);
-                }
-                finally
-                {
-                    await sampling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
+                await ConnectLoopAsync(addresses, channels, machineId, stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            finally
             {
-                // Shutdown.
+                await sampling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+        finally
+        {
+            foreach (var channel in channels)
+            {
+                channel?.Dispose();
             }
         }
     }
 
-    private static GrpcChannel CreateChannel(string hubUrl) =>
+    private static GrpcChannel CreateChannel(Uri hubUrl) =>
         GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
@@ -113,15 +144,17 @@ internal sealed class HubStreamer(
             DisposeHttpClient = true,
         });
 
+    private static string Describe(Exception e) => e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message;
+
     private async Task WaitForApplicationStartedAsync(CancellationToken cancellationToken)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Register runs the callback at once when the host has already started.
-        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStarted = _lifetime.ApplicationStarted.Register(() => started.TrySetResult());
         await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SampleLoopAsync(ChannelWriter<Sample> writer, CancellationToken cancellationToken)
+    private async Task SampleLoopAsync(CancellationToken cancellationToken)
     {
         var intervalMs = Volatile.Read(ref _sampleIntervalMs);
         // PeriodicTimer keeps the cadence steady: a slow reading shortens the next wait instead of shifting it.
@@ -132,11 +165,15 @@ internal sealed class HubStreamer(
             {
                 try
                 {
-                    writer.TryWrite(sampler.Read());
+                    var sample = _sampler.Read();
+                    sample.Sequence = _sequence + 1;
+                    Volatile.Write(ref _sequence, sample.Sequence);
+                    AddToBuffer(sample);
+                    _samplesAdded.Writer.TryWrite(true);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    AgentLog.SamplingFailed(logger, e);
+                    AgentLog.SamplingFailed(_logger, e);
                 }
 
                 var wantedMs = Volatile.Read(ref _sampleIntervalMs);
@@ -144,6 +181,9 @@ internal sealed class HubStreamer(
                 {
                     intervalMs = wantedMs;
                     timer.Period = TimeSpan.FromMilliseconds(intervalMs);
+                    var droppedBefore = _buffer.Dropped;
+                    _buffer.Resize(ReplayBuffer.CapacityFor(_bufferSeconds, intervalMs));
+                    NoteDrops(droppedBefore);
                 }
             }
         }
@@ -151,36 +191,50 @@ internal sealed class HubStreamer(
         {
             // Shutdown.
         }
-        finally
+    }
+
+    private void AddToBuffer(Sample sample)
+    {
+        if (_overflowing && _buffer.Count < _buffer.Capacity)
         {
-            writer.TryComplete();
+            _overflowing = false;
+            AgentLog.BufferRecovered(_logger, _buffer.Dropped - _droppedBeforeOverflow);
+        }
+
+        var droppedBefore = _buffer.Dropped;
+        _buffer.Add(sample);
+        NoteDrops(droppedBefore);
+    }
+
+    // One warning per overflow episode, not one per dropped sample: at one sample a second that would flood the log.
+    private void NoteDrops(ulong droppedBefore)
+    {
+        var dropped = _buffer.Dropped;
+        if (dropped > droppedBefore && !_overflowing)
+        {
+            _overflowing = true;
+            _droppedBeforeOverflow = droppedBefore;
+            AgentLog.BufferOverflow(_logger, _buffer.Capacity, dropped);
         }
     }
 
-    private async Task ConnectLoopAsync(
-        AgentIngest.AgentIngestClient client, ChannelReader<Sample> samples, string machineId, CancellationToken cancellationToken)
+    private async Task ConnectLoopAsync(List<Uri> addresses, GrpcChannel?[] channels, string machineId, CancellationToken cancellationToken)
     {
-        var hubUrl = _options.HubUrl!;
+        var rotation = new HubRotation(addresses.Count, ReconnectBackoff.CreateDefault());
         while (!cancellationToken.IsCancellationRequested)
         {
-            var connectedAt = 0L;
-            string reason;
+            var index = rotation.Current;
+            var hubUrl = addresses[index].OriginalString;
+            ConnectionEnd end;
             try
             {
-                reason = await RunConnectionAsync(client, samples, machineId, t => connectedAt = t, cancellationToken)
-                    .ConfigureAwait(false);
+                // One channel per address, made on first use and kept: it holds the HTTP/2 connection.
+                var channel = channels[index] ??= CreateChannel(addresses[index]);
+                end = await RunConnectionAsync(channel, hubUrl, machineId, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                return;
-            }
-            catch (RpcException e) when (cancellationToken.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
-            {
-                return;
-            }
-            catch (Exception e) when (e is RpcException or HttpRequestException or IOException or InvalidOperationException)
-            {
-                reason = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message;
+                end = new ConnectionEnd(ConnectionOutcome.Failed, e.Message, Answered: false);
             }
 
             if (cancellationToken.IsCancellationRequested)
@@ -188,93 +242,186 @@ internal sealed class HubStreamer(
                 return;
             }
 
-            if (connectedAt != 0 && Stopwatch.GetElapsedTime(connectedAt) > HealthyConnectionAge)
-            {
-                _backoff.Reset();
-            }
-
             // Log transitions once at Warning; the retries themselves are Debug noise.
-            if (_wasConnected)
+            if (end.Answered)
             {
-                _wasConnected = false;
-                AgentLog.Disconnected(logger, hubUrl, reason);
+                _reportedUnreachable = false;
+                if (end.Outcome != ConnectionOutcome.Redirected)
+                {
+                    AgentLog.Disconnected(_logger, hubUrl, end.Reason);
+                }
             }
             else if (!_reportedUnreachable)
             {
                 _reportedUnreachable = true;
-                AgentLog.Unreachable(logger, hubUrl, reason);
+                AgentLog.Unreachable(_logger, hubUrl, end.Reason);
             }
 
-            var delay = _backoff.NextDelay();
-            AgentLog.Reconnecting(logger, delay, _backoff.Attempt, reason);
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var delay = rotation.Advance(end.Outcome);
+            AgentLog.Reconnecting(_logger, addresses[rotation.Current].OriginalString, delay, rotation.BackoffAttempt, end.Reason);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 
-    /// <summary>One connection's life. Returns why it ended when the hub closed it; throws when it failed.</summary>
-    private async Task<string> RunConnectionAsync(
-        AgentIngest.AgentIngestClient client,
-        ChannelReader<Sample> samples,
-        string machineId,
-        Action<long> onConnected,
-        CancellationToken cancellationToken)
+    /// <summary>One connection's life, from the hello to whatever ended it. Throws only on shutdown.</summary>
+    private async Task<ConnectionEnd> RunConnectionAsync(
+        GrpcChannel channel, string hubUrl, string machineId, CancellationToken cancellationToken)
     {
-        // Not linked to the stopping token: on shutdown the request stream is completed first, so the hub
-        // sees a clean end of stream instead of a reset.
-        using var callCancellation = new CancellationTokenSource();
-        using var call = client.Connect(cancellationToken: callCancellation.Token);
+        using var connection = new Connection(_ackTimeout, cancellationToken);
+        AsyncDuplexStreamingCall<AgentMessage, HubMessage>? call = null;
         Task? reading = null;
-        var graceful = false;
+        Task? watching = null;
         try
         {
+            call = new AgentIngest.AgentIngestClient(channel).Connect(cancellationToken: connection.Call.Token);
             var hello = SystemInfo.ReadHello(HostPaths.From(_options), machineId, Volatile.Read(ref _sampleIntervalMs));
-            await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, cancellationToken).ConfigureAwait(false);
-            onConnected(Stopwatch.GetTimestamp());
-            _wasConnected = true;
-            _reportedUnreachable = false;
-            AgentLog.Connected(logger, _options.HubUrl!, machineId);
+            await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, connection.Writes.Token).ConfigureAwait(false);
 
-            reading = ReadHubMessagesAsync(call.ResponseStream, callCancellation.Token);
-            while (true)
+            // Everything sampled before this point was taken without this hub: it goes out as history.
+            var cursor = new StreamCursor(Volatile.Read(ref _sequence) + 1);
+            reading = ReadHubMessagesAsync(call.ResponseStream, connection, hubUrl, machineId);
+            watching = WatchAcknowledgementsAsync(connection);
+            var backlog = _buffer.Count;
+            if (backlog > 0)
             {
-                var sampleReady = samples.WaitToReadAsync(cancellationToken).AsTask();
-                if (await Task.WhenAny(sampleReady, reading).ConfigureAwait(false) == reading)
-                {
-                    await reading.ConfigureAwait(false); // rethrows the read failure, if any
-                    return "the hub closed the stream";
-                }
-
-                if (!await sampleReady.ConfigureAwait(false))
-                {
-                    graceful = true; // sampling stopped: shutting down
-                    return "shutting down";
-                }
-
-                while (samples.TryRead(out var sample))
-                {
-                    sample.Sequence = ++_sequence;
-                    await call.RequestStream.WriteAsync(new AgentMessage { Sample = sample }, cancellationToken)
-                        .ConfigureAwait(false);
-                }
+                AgentLog.Replaying(_logger, backlog, hubUrl);
             }
+
+            await SendSamplesAsync(call.RequestStream, cursor, connection).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (connection.Sending.IsCancellationRequested || connection.Writes.IsCancellationRequested)
         {
-            graceful = true;
-            throw;
+            // The connection ended (its reason is recorded) or the agent is shutting down.
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException or IOException or InvalidOperationException)
+        {
+            connection.End(Describe(e), EndKind.Failed);
         }
         finally
         {
-            if (graceful && reading is { IsCompleted: false })
+            // A hub that asked us to leave, and one we leave on shutdown, get a clean end of stream, not a reset.
+            if ((cancellationToken.IsCancellationRequested || connection.Redirected) && call is not null && reading is { IsCompleted: false })
             {
                 await CompleteGracefullyAsync(call, reading).ConfigureAwait(false);
             }
 
-            await callCancellation.CancelAsync().ConfigureAwait(false);
+            connection.End("the connection was closed", EndKind.Failed);
+            await connection.Call.CancelAsync().ConfigureAwait(false);
             if (reading is not null)
             {
                 await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+
+            if (watching is not null)
+            {
+                await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            call?.Dispose();
+        }
+
+        var outcome = HubRotation.Classify(
+            connection.Redirected, connection.AckTimedOut, connection.Answered, connection.Acknowledged, connection.Age);
+        return new ConnectionEnd(outcome, connection.Reason ?? "the connection was closed", connection.Answered);
+    }
+
+    private async Task SendSamplesAsync(IClientStreamWriter<AgentMessage> requests, StreamCursor cursor, Connection connection)
+    {
+        var sending = connection.Sending.Token;
+        while (true)
+        {
+            // Take the wake-up before looking, so a sample added after the look still ends the wait below.
+            _samplesAdded.Reader.TryRead(out _);
+            while (!sending.IsCancellationRequested && cursor.TryNext(_buffer, out var sample))
+            {
+                connection.Watchdog.OnSent(sample.Sequence, connection.Age);
+                // One write in flight, awaited: when the hub stops reading, HTTP/2 flow control holds the sender here
+                // while the sampler keeps filling the buffer.
+                await requests.WriteAsync(new AgentMessage { Sample = sample }, connection.Writes.Token).ConfigureAwait(false);
+            }
+
+            await _samplesAdded.Reader.WaitToReadAsync(sending).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadHubMessagesAsync(
+        IAsyncStreamReader<HubMessage> responses, Connection connection, string hubUrl, string machineId)
+    {
+        try
+        {
+            while (await responses.MoveNext(connection.Call.Token).ConfigureAwait(false))
+            {
+                var message = responses.Current;
+                if (!connection.Answered)
+                {
+                    connection.Answered = true;
+                    AgentLog.Connected(_logger, hubUrl, machineId);
+                }
+
+                switch (message.PayloadCase)
+                {
+                    case HubMessage.PayloadOneofCase.Ack:
+                        OnAck(message.Ack.Sequence, connection);
+                        break;
+                    case HubMessage.PayloadOneofCase.Settings:
+                        ApplySettings(message.Settings);
+                        break;
+                    case HubMessage.PayloadOneofCase.Reconnect:
+                        AgentLog.ReconnectRequested(_logger, hubUrl, message.Reconnect.Reason);
+                        // Reading goes on: acknowledgements the hub still sends save replaying those samples.
+                        connection.End("the hub asked to reconnect: " + message.Reconnect.Reason, EndKind.Redirected);
+                        break;
+                }
+            }
+
+            connection.End("the hub closed the stream", EndKind.Failed);
+        }
+        catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+        {
+            connection.End(Describe(e), EndKind.Failed);
+        }
+    }
+
+    private void OnAck(ulong sequence, Connection connection)
+    {
+        _buffer.AckUpTo(sequence);
+        connection.Watchdog.OnAck(sequence, connection.Age);
+        connection.Acknowledged = true;
+        var previous = Interlocked.Read(ref _lastAckedSequence);
+        if (sequence > previous)
+        {
+            Interlocked.Exchange(ref _lastAckedSequence, sequence);
+        }
+
+        AgentLog.Acked(_logger, sequence);
+    }
+
+    private async Task WatchAcknowledgementsAsync(Connection connection)
+    {
+        if (_ackTimeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(s_watchdogPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(connection.Sending.Token).ConfigureAwait(false))
+            {
+                if (connection.Watchdog.IsOverdue(connection.Age))
+                {
+                    connection.End(
+                        string.Create(CultureInfo.InvariantCulture, $"no acknowledgement for {_ackTimeout.TotalSeconds} s"), EndKind.AckTimedOut);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection ended.
         }
     }
 
@@ -282,39 +429,13 @@ internal sealed class HubStreamer(
     {
         try
         {
-            await call.RequestStream.CompleteAsync().WaitAsync(s_shutdownGrace).ConfigureAwait(false);
+            await call.RequestStream.CompleteAsync().WaitAsync(s_closeGrace).ConfigureAwait(false);
             // The hub ends its response stream once it has seen ours end.
-            await reading.WaitAsync(s_shutdownGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await reading.WaitAsync(s_closeGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-        catch (Exception e) when (e is RpcException or InvalidOperationException or TimeoutException or IOException)
+        catch (Exception e) when (e is RpcException or InvalidOperationException or TimeoutException or IOException or OperationCanceledException)
         {
             // The call is cancelled right after; nothing more to do on the way out.
-        }
-    }
-
-    private async Task ReadHubMessagesAsync(IAsyncStreamReader<HubMessage> responses, CancellationToken cancellationToken)
-    {
-        var ackedThisConnection = false;
-        while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
-        {
-            var message = responses.Current;
-            switch (message.PayloadCase)
-            {
-                case HubMessage.PayloadOneofCase.Ack:
-                    Interlocked.Exchange(ref _lastAckedSequence, message.Ack.Sequence);
-                    AgentLog.Acked(logger, message.Ack.Sequence);
-                    if (!ackedThisConnection)
-                    {
-                        // The hub stores what we send: this connection works, so a later failure starts at 1 s.
-                        ackedThisConnection = true;
-                        _backoff.Reset();
-                    }
-
-                    break;
-                case HubMessage.PayloadOneofCase.Settings:
-                    ApplySettings(message.Settings);
-                    break;
-            }
         }
     }
 
@@ -328,9 +449,87 @@ internal sealed class HubStreamer(
 
         if (settings.TopProcesses != 0)
         {
-            sampler.TopProcesses = (int)Math.Min(settings.TopProcesses, AgentOptions.MaxTopProcesses);
+            _sampler.TopProcesses = (int)Math.Min(settings.TopProcesses, AgentOptions.MaxTopProcesses);
         }
 
-        AgentLog.SettingsApplied(logger, Volatile.Read(ref _sampleIntervalMs), sampler.TopProcesses);
+        AgentLog.SettingsApplied(_logger, Volatile.Read(ref _sampleIntervalMs), _sampler.TopProcesses);
+    }
+
+    private readonly record struct ConnectionEnd(ConnectionOutcome Outcome, string Reason, bool Answered);
+
+    /// <summary>The state one connection's sender, reader and watchdog share.</summary>
+    private sealed class Connection : IDisposable
+    {
+        private readonly Lock _lock = new();
+        private readonly long _startedAt = Stopwatch.GetTimestamp();
+        private volatile bool _answered;
+        private volatile bool _acknowledged;
+        private volatile string? _reason;
+
+        public Connection(TimeSpan ackTimeout, CancellationToken stoppingToken)
+        {
+            Watchdog = new AckWatchdog(ackTimeout);
+            Sending = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Writes = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        }
+
+        /// <summary>Cancels the gRPC call. Not linked to the stopping token: on shutdown the request stream is
+        /// completed first, so the hub sees a clean end of stream instead of a reset.</summary>
+        public CancellationTokenSource Call { get; } = new();
+
+        /// <summary>Stops the sender between writes.</summary>
+        public CancellationTokenSource Sending { get; }
+
+        /// <summary>Aborts a write in flight, which may be held indefinitely by flow control.</summary>
+        public CancellationTokenSource Writes { get; }
+
+        public AckWatchdog Watchdog { get; }
+
+        public TimeSpan Age => Stopwatch.GetElapsedTime(_startedAt);
+
+        /// <summary>The hub sent something: it took the hello.</summary>
+        public bool Answered { get => _answered; set => _answered = value; }
+
+        public bool Acknowledged { get => _acknowledged; set => _acknowledged = value; }
+
+        public bool Redirected { get; private set; }
+
+        public bool AckTimedOut { get; private set; }
+
+        /// <summary>Why the connection ended; the first reason given wins.</summary>
+        public string? Reason => _reason;
+
+        public void End(string reason, EndKind kind)
+        {
+            lock (_lock)
+            {
+                if (_reason is not null)
+                {
+                    return;
+                }
+
+                Redirected = kind == EndKind.Redirected;
+                AckTimedOut = kind == EndKind.AckTimedOut;
+                _reason = reason;
+            }
+
+            Sending.Cancel();
+            if (kind == EndKind.Redirected)
+            {
+                // Let a write in flight finish, so the hub that is leaving gets a clean end of stream; not forever.
+                Writes.CancelAfter(s_closeGrace);
+            }
+            else
+            {
+                Writes.Cancel();
+            }
+        }
+
+        public void Dispose()
+        {
+            Call.Dispose();
+            Sending.Dispose();
+            Writes.Dispose();
+        }
     }
 }

@@ -20,7 +20,28 @@ public class AgentCommandLineTests
         Assert.Equal("/host/sys", parsed.Settings["Agent:SysRoot"]);
     }
 
+    [Fact]
+    public void ReplaySwitchesMapToAgentConfigurationKeys()
+    {
+        var parsed = AgentCommandLine.Parse(
+            ["--hub", "http://a:5001,http://b:5001", "--buffer-seconds", "600", "--ack-timeout=45"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal("http://a:5001,http://b:5001", parsed.Settings["Agent:HubUrl"]);
+        Assert.Equal("600", parsed.Settings["Agent:BufferSeconds"]);
+        Assert.Equal("45", parsed.Settings["Agent:AckTimeoutSeconds"]);
+    }
+
+    [Fact]
+    public void UsageListsEverySwitch()
+    {
+        Assert.All(["--hub", "--buffer-seconds", "--ack-timeout", "--interval", "--top", "--once"],
+            option => Assert.Contains(option, AgentCommandLine.Usage, StringComparison.Ordinal));
+    }
+
     [Theory]
+    [InlineData("--buffer-seconds", "lots")]
+    [InlineData("--ack-timeout", "-1")]
     [InlineData("--bogus")]
     [InlineData("--hub")]
     [InlineData("--interval", "fast")]

@@ -53,9 +53,11 @@ public class OnceCommandEndToEndTests
     {
         get
         {
-            // The test project references the agent, so the build copies sysmon-agent.dll (and its
-            // runtimeconfig) next to the tests.
-            var path = Path.Combine(AppContext.BaseDirectory, "sysmon-agent.dll");
+            // The agent's own build output (UseArtifactsOutput: artifacts/bin/<project>/<configuration>/), not the
+            // copy next to the tests: this project also references ASP.NET Core for its fake hubs, so the Hosting
+            // assemblies the agent needs come from that shared framework here and are not copied beside the tests.
+            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var path = Path.Combine(testOutput.Parent!.Parent!.FullName, "SysMon.Agent", testOutput.Name, "sysmon-agent.dll");
             Assert.True(File.Exists(path), $"{path} is missing: build the solution first.");
             Assert.True(File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")), "sysmon-agent.runtimeconfig.json is missing.");
             return path;
