@@ -9,6 +9,10 @@ public sealed class Viewer : IAsyncDisposable
 {
     private readonly HubConnection _connection;
     private readonly List<JsonElement> _samples = [];
+    private readonly List<JsonElement> _backfill = [];
+
+    /// <summary>True once the hub said it is shutting down (the SignalR <c>reconnect</c> message).</summary>
+    public bool ToldToReconnect { get; private set; }
 
     private Viewer(HubConnection connection)
     {
@@ -20,6 +24,14 @@ public sealed class Viewer : IAsyncDisposable
                 _samples.Add(sample.Clone());
             }
         });
+        _connection.On<JsonElement>("backfill", sample =>
+        {
+            lock (_samples)
+            {
+                _backfill.Add(sample.Clone());
+            }
+        });
+        _connection.On("reconnect", () => ToldToReconnect = true);
     }
 
     public static async Task<Viewer> ConnectAsync(Uri hubWebUrl)
@@ -39,6 +51,18 @@ public sealed class Viewer : IAsyncDisposable
             lock (_samples)
             {
                 return [.. _samples];
+            }
+        }
+    }
+
+    /// <summary>Late (replayed) samples received as history.</summary>
+    public IReadOnlyList<JsonElement> Backfill
+    {
+        get
+        {
+            lock (_samples)
+            {
+                return [.. _backfill];
             }
         }
     }

@@ -91,6 +91,16 @@ public sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGKILL, as the OOM killer or a pulled plug would: no chance to say goodbye.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Waits for the process to exit by itself.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

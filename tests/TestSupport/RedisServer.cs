@@ -15,6 +15,9 @@ public sealed class RedisServer : IAsyncLifetime
     private RedisContainer? _container;
     private ChildProcess? _process;
 
+    // Like a production Redis, this one persists (append-only file), so a stop and restart keeps its data.
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("sysmon-redis-").FullName;
+
     /// <summary>StackExchange.Redis connection string, e.g. "127.0.0.1:6390".</summary>
     public string ConnectionString { get; private set; } = "";
 
@@ -29,7 +32,7 @@ public sealed class RedisServer : IAsyncLifetime
         Port = FreePort.Next();
         if (DockerAnswers())
         {
-            _container = new RedisBuilder("redis:7-alpine").WithPortBinding(Port, 6379).Build();
+            _container = new RedisBuilder("redis:7-alpine").WithPortBinding(Port, 6379).WithCommand("--appendonly", "yes").Build();
             await _container.StartAsync().WaitAsync(TimeSpan.FromMinutes(3));
             ConnectionString = $"127.0.0.1:{Port}";
             Kind = "Testcontainers redis:7-alpine";
@@ -84,7 +87,9 @@ public sealed class RedisServer : IAsyncLifetime
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1",
             "--save", "",
-            "--appendonly", "no",
+            "--appendonly", "yes",
+            "--appendfsync", "always",
+            "--dir", _dataDirectory,
             "--protected-mode", "yes",
         ]);
         ConnectionString = $"127.0.0.1:{Port}";
@@ -114,6 +119,14 @@ public sealed class RedisServer : IAsyncLifetime
         if (_container is not null)
         {
             await _container.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a leftover temp folder is not worth failing a test over
         }
     }
 

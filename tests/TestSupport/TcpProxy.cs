@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace SysMon.TestSupport;
 
 /// <summary>
-/// A minimal TCP load balancer on loopback: each new connection goes to the next backend that accepts
-/// it (round robin). A backend that dies takes its connections with it; clients that reconnect land on
-/// a live one. This is the "one load-balancer address" users put in front of several hubs.
+/// A minimal TCP load balancer on loopback, active-passive: each new connection goes to the first
+/// backend that accepts it. A backend that dies takes its connections with it; clients that reconnect
+/// land on the next live one. This is the "one load-balancer address" users put in front of several
+/// hubs, made deterministic so a test knows which hub a browser is on.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -14,7 +15,6 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly IReadOnlyList<Uri> _backends;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
-    private int _next;
 
     public Uri Url { get; }
 
@@ -51,9 +51,8 @@ public sealed class TcpProxy : IAsyncDisposable
     {
         using (client)
         {
-            for (var attempt = 0; attempt < _backends.Count; attempt++)
+            foreach (var backend in _backends)
             {
-                var backend = _backends[(int)((uint)Interlocked.Increment(ref _next) % _backends.Count)];
                 using var upstream = new TcpClient();
                 try
                 {

@@ -138,7 +138,12 @@ public sealed class AgentIngestService(
                 }
                 else
                 {
-                    await RetryAsync(machineId, () => StoreAsync(machineId, sample, recorder), cancellationToken);
+                    if (await RetryAsync(machineId, () => StoreAsync(machineId, sample, recorder), cancellationToken))
+                    {
+                        // Redis was gone: it may have come back empty (restarted without persistence, failed over
+                        // to a fresh replica), so say again who this machine is.
+                        await RetryAsync(machineId, () => registry.ConnectedAsync(hello, session.ConnectionId, instance.Id, time.GetUtcNow()), cancellationToken);
+                    }
                     metrics.SampleStored();
                     await PublishAsync(machineId, sample, session, cancellationToken);
                     lastSequence = sample.Sequence;
@@ -194,8 +199,11 @@ public sealed class AgentIngestService(
         }
     }
 
-    /// <summary>Retries a Redis operation until it succeeds or the stream ends; logs once per outage, not per try.</summary>
-    private async Task RetryAsync(string machineId, Func<Task> operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Retries a Redis operation until it succeeds or the stream ends; logs once per outage, not per try.
+    /// Returns true when it had to retry.
+    /// </summary>
+    private async Task<bool> RetryAsync(string machineId, Func<Task> operation, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(100);
         var failed = false;
@@ -208,7 +216,7 @@ public sealed class AgentIngestService(
                 {
                     logger.LogInformation("Storage for {MachineId} is back; resuming", machineId);
                 }
-                return;
+                return failed;
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
             {

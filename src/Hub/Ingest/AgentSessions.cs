@@ -103,6 +103,11 @@ public sealed class AgentSession(string machineId, string connectionId, IServerS
         {
             // already finished
         }
+        catch (AggregateException)
+        {
+            // A callback of a pending read or write threw while being cancelled. The stream is ending
+            // anyway; letting this escape would fail the hub's shutdown (exit code 134).
+        }
     }
 
     public void Dispose()
