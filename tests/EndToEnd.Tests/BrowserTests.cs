@@ -80,4 +80,49 @@ public sealed class BrowserTests
         }
         Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
     }
+
+    [Fact]
+    public async Task DashboardWhoseHubDiesReconnectsThroughTheLoadBalancerAndKeepsItsMachine()
+    {
+        var machineId = "browser-failover-" + Guid.NewGuid().ToString("N")[..8];
+        var redis = new RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            var hubs = await Task.WhenAll(HubProcess.StartAsync("browser-a", redis.ConnectionString), HubProcess.StartAsync("browser-b", redis.ConnectionString));
+            await using var a = hubs[0];
+            await using var b = hubs[1];
+            // The browser knows one address; the balancer sends it to hub A while A lives, then to B.
+            await using var balancer = new TcpProxy(a.WebUrl, b.WebUrl);
+            await using var agent = AgentProcess.Start(machineId, [a.GrpcUrl, b.GrpcUrl]);
+
+            using var playwright = await Playwright.CreateAsync().WithTimeout();
+            await using var browser = await LaunchAsync(playwright);
+            var page = await browser.NewPageAsync().WithTimeout();
+            page.SetDefaultTimeout(30_000);
+            await page.GotoAsync(new Uri(balancer.Url, $"?machine={machineId}").ToString()).WithTimeout();
+            await Deadline.Until(async () => await PointsAsync(page) >= 2, "the CPU chart has points through hub A", TimeSpan.FromSeconds(45));
+
+            await a.Process.KillAsync();
+            var before = await PointsAsync(page).WithTimeout();
+
+            try
+            {
+                await Deadline.Until(async () => await PointsAsync(page) > before + 2,
+                    "the chart keeps receiving points after the dashboard moved to hub B", TimeSpan.FromSeconds(45));
+                await Assertions.Expect(page.Locator("#connection-state")).ToHaveTextAsync("Connected").WithTimeout();
+            }
+            catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+            {
+                var shot = Path.Combine(Path.GetTempPath(), $"sysmon-failover-{machineId}.png");
+                await page.ScreenshotAsync(new() { Path = shot, FullPage = true }).WithTimeout();
+                throw new TimeoutException($"{ex.Message}\nScreenshot: {shot}\n{agent}\n{b}", ex);
+            }
+            Assert.Contains(b.WebUrl, balancer.Routed);
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
 }
