@@ -250,3 +250,53 @@ public class HistoryQueryTests
     [InlineData("@SUM(A1)", "'@SUM(A1)")]
     public void CsvCellsAreQuotedAndFormulasDefused(string cell, string expected) => Assert.Equal(expected, HistoryCsv.Escape(cell));
 }
+
+public sealed class SealedHistoryTests(RedisServer redis) : IClassFixture<RedisServer>, IDisposable
+{
+    private readonly ConnectionMultiplexer _connection = ConnectionMultiplexer.Connect(redis.ConnectionString + ",allowAdmin=true");
+    private static readonly HistoryOptions Options = new();
+
+    private static HistoryPoint Point(long seconds, uint cpuPermille) => new()
+    {
+        TimestampUnixMs = seconds * 1000,
+        SampleCount = 10,
+        CpuPermille = new Stat { Avg = cpuPermille, Min = cpuPermille, Max = cpuPermille },
+        Disks = { new DiskPoint { Device = "nvme0n1", ReadBytesPerSecond = 4096 } },
+    };
+
+    [Fact]
+    public async Task ASealedBucketReadsTheSameTakesLessMemoryAndStillTakesLateWrites()
+    {
+        var store = new RedisHistoryStore(_connection, Options, TimeProvider.System);
+        var tier = Options.Medium;
+        var machine = "seal-" + Guid.NewGuid().ToString("N")[..10];
+        var bucket = tier.BucketStart(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 7200);
+        for (var i = 0; i < HistoryTier.PointsPerBucket; i++)
+        {
+            await store.WriteAsync(machine, tier, Point(bucket + (i * tier.StepSeconds), (uint)(i % 7) * 100)).WithTimeout();
+        }
+        var key = SysMon.Hub.Registry.RedisKeys.History(machine, tier.Name, bucket);
+        var db = _connection.GetDatabase();
+        var before = await store.ReadAsync(machine, tier, bucket, bucket + tier.BucketSeconds).WithTimeout();
+        var memoryBefore = (long)await db.ExecuteAsync("MEMORY", "USAGE", key.ToString()).WithTimeout();
+
+        await store.SealAsync(machine, tier, bucket).WithTimeout();
+        await store.SealAsync(machine, tier, bucket).WithTimeout(); // idempotent
+
+        var after = await store.ReadAsync(machine, tier, bucket, bucket + tier.BucketSeconds).WithTimeout();
+        var memoryAfter = (long)await db.ExecuteAsync("MEMORY", "USAGE", key.ToString()).WithTimeout();
+        Assert.Equal(before, after);
+        Assert.Equal(1, await db.HashLengthAsync(key).WithTimeout());
+        Assert.True(memoryAfter * 4 < memoryBefore, $"sealed {memoryAfter} B vs {memoryBefore} B");
+
+        // A late replay lands after the seal: it is read, and wins over the sealed copy.
+        await store.WriteAsync(machine, tier, Point(bucket, 999)).WithTimeout();
+        var late = await store.ReadAsync(machine, tier, bucket, bucket + tier.StepSeconds).WithTimeout();
+        Assert.Equal(999UL, late.Single().CpuPermille.Avg);
+        await store.SealAsync(machine, tier, bucket).WithTimeout();
+        Assert.Equal(999UL, (await store.ReadAsync(machine, tier, bucket, bucket + tier.StepSeconds).WithTimeout()).Single().CpuPermille.Avg);
+        Assert.Equal(HistoryTier.PointsPerBucket, (await store.ReadAsync(machine, tier, bucket, bucket + tier.BucketSeconds).WithTimeout()).Count);
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

@@ -30,6 +30,9 @@ public sealed class HistoryOptions
     public HistoryTier Medium => new("medium", MediumStepSeconds, MediumRetentionSeconds);
     public HistoryTier Coarse => new("coarse", CoarseStepSeconds, CoarseRetentionSeconds);
 
+    /// <summary>Process snapshots are stored like a tier: one point per <see cref="ProcessSnapshotSeconds"/>, kept as long as the coarse tier.</summary>
+    public HistoryTier Processes => new("processes", ProcessSnapshotSeconds, CoarseRetentionSeconds);
+
     /// <summary>Finest first.</summary>
     public IReadOnlyList<HistoryTier> Tiers => [Raw, Medium, Coarse];
 

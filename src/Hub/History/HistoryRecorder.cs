@@ -16,8 +16,10 @@ public sealed class HistoryRecorder(IHistoryStore store, HistoryOptions options,
     private readonly HistoryTier _coarse = options.Coarse;
     private readonly SortedSet<long> _dirtyMedium = [];
     private readonly SortedSet<long> _dirtyCoarse = [];
+    private readonly HistoryTier _processes = options.Processes;
     private long _lastSnapshotStep = long.MinValue;
     private long _newestSeconds = long.MinValue;
+    private readonly Dictionary<string, long> _openBucket = [];
 
     /// <summary>Stores the sample and brings every closed step it touched up to date. Safe to retry after a failure.</summary>
     public async Task RecordAsync(Sample sample)
@@ -42,6 +44,7 @@ public sealed class HistoryRecorder(IHistoryStore store, HistoryOptions options,
         if (snapshotStep != _lastSnapshotStep && sample.Processes.Count > 0)
         {
             _lastSnapshotStep = snapshotStep;
+            await SealClosedBucketAsync(_processes, snapshotStep).ConfigureAwait(false);
         }
         await FlushAsync(all: false).ConfigureAwait(false);
     }
@@ -60,6 +63,7 @@ public sealed class HistoryRecorder(IHistoryStore store, HistoryOptions options,
             if (HistoryPoints.Aggregate(raw, start * 1000) is { } point)
             {
                 await store.WriteAsync(machineId, _medium, point).ConfigureAwait(false);
+                await SealClosedBucketAsync(_medium, start).ConfigureAwait(false);
                 _dirtyCoarse.Add(_coarse.PointStart(start));
             }
             _dirtyMedium.Remove(start);
@@ -75,8 +79,24 @@ public sealed class HistoryRecorder(IHistoryStore store, HistoryOptions options,
             if (HistoryPoints.Aggregate(medium, start * 1000) is { } point)
             {
                 await store.WriteAsync(machineId, _coarse, point).ConfigureAwait(false);
+                await SealClosedBucketAsync(_coarse, start).ConfigureAwait(false);
             }
             _dirtyCoarse.Remove(start);
         }
+    }
+
+    /// <summary>
+    /// When a write opens a new bucket of a tier, the previous bucket is done: compress it. The first
+    /// write of a stream seals the bucket before, too, in case the agent's previous hub died before it could.
+    /// </summary>
+    private async Task SealClosedBucketAsync(HistoryTier tier, long pointStartSeconds)
+    {
+        var bucket = tier.BucketStart(pointStartSeconds);
+        if (_openBucket.TryGetValue(tier.Name, out var open) && open >= bucket)
+        {
+            return;
+        }
+        _openBucket[tier.Name] = bucket;
+        await store.SealAsync(machineId, tier, bucket - tier.BucketSeconds).ConfigureAwait(false);
     }
 }

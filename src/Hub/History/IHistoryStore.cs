@@ -15,6 +15,13 @@ public interface IHistoryStore
 
     Task WriteProcessesAsync(string machineId, ProcessSnapshot snapshot);
 
+    /// <summary>
+    /// Compacts a bucket that has closed (no more regular writes expected) into one compressed value:
+    /// the same points in a fraction of the memory. Late writes after sealing still work and are merged
+    /// in at the next seal. Idempotent.
+    /// </summary>
+    Task SealAsync(string machineId, HistoryTier tier, long bucketStartUnixSeconds);
+
     /// <summary>The last snapshot at or before <paramref name="atUnixSeconds"/>, looking back at most <paramref name="lookbackSeconds"/>.</summary>
     Task<ProcessSnapshot?> ReadProcessesAsync(string machineId, long atUnixSeconds, long lookbackSeconds);
 }

@@ -7,7 +7,11 @@ public sealed class InMemoryHistoryStore(HistoryOptions options, TimeProvider ti
 {
     private readonly Dictionary<(string Machine, string Tier), SortedList<long, object>> _series = [];
 
-    private HistoryTier ProcessTier => new("processes", options.ProcessSnapshotSeconds, options.CoarseRetentionSeconds);
+    private HistoryTier ProcessTier => options.Processes;
+
+    /// <inheritdoc />
+    /// <remarks>Objects in memory gain nothing from compression.</remarks>
+    public Task SealAsync(string machineId, HistoryTier tier, long bucketStartUnixSeconds) => Task.CompletedTask;
 
     public Task WriteAsync(string machineId, HistoryTier tier, HistoryPoint point)
     {

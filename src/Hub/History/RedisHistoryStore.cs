@@ -12,7 +12,40 @@ public sealed class RedisHistoryStore(IConnectionMultiplexer redis, HistoryOptio
     // A replayed point older than its tier's retention still lives long enough to be aggregated into the next tier.
     private static readonly TimeSpan MinimumTimeToLive = TimeSpan.FromMinutes(2);
 
-    private HistoryTier ProcessTier => new("processes", options.ProcessSnapshotSeconds, options.CoarseRetentionSeconds);
+    private HistoryTier ProcessTier => options.Processes;
+
+    /// <summary>The field holding a sealed bucket's compressed points; regular fields are numbers, so it cannot clash.</summary>
+    private static readonly RedisValue SealedField = "z";
+
+    public async Task SealAsync(string machineId, HistoryTier tier, long bucketStartUnixSeconds)
+    {
+        var key = RedisKeys.History(machineId, tier.Name, bucketStartUnixSeconds);
+        var db = redis.GetDatabase();
+        var all = await db.HashGetAllAsync(key).ConfigureAwait(false);
+        var plain = all.Where(e => e.Name != SealedField).ToArray();
+        if (plain.Length == 0)
+        {
+            return; // empty, or sealed with nothing written since
+        }
+        var points = new SortedDictionary<long, byte[]>();
+        foreach (var entry in plain)
+        {
+            points[(long)entry.Name] = entry.Value!;
+        }
+        if (all.FirstOrDefault(e => e.Name == SealedField) is { Value.IsNull: false } sealedEntry)
+        {
+            foreach (var (start, value) in SealedBucket.Read(sealedEntry.Value!))
+            {
+                points.TryAdd(start, value); // a point written after the last seal is newer: it wins
+            }
+        }
+        var tx = db.CreateTransaction();
+        // Only if nobody wrote to the bucket meanwhile; otherwise the next seal picks it up.
+        tx.AddCondition(Condition.HashLengthEqual(key, all.Length));
+        _ = tx.HashSetAsync(key, SealedField, SealedBucket.Write(points));
+        _ = tx.HashDeleteAsync(key, plain.Select(e => e.Name).ToArray());
+        await tx.ExecuteAsync().ConfigureAwait(false);
+    }
 
     public Task WriteAsync(string machineId, HistoryTier tier, HistoryPoint point) =>
         WriteAsync(machineId, tier, point.TimestampUnixMs, point.ToByteArray());
@@ -41,7 +74,7 @@ public sealed class RedisHistoryStore(IConnectionMultiplexer redis, HistoryOptio
         var points = new List<HistoryPoint>(values.Count);
         foreach (var value in values)
         {
-            points.Add(HistoryPoint.Parser.ParseFrom((byte[])value!));
+            points.Add(HistoryPoint.Parser.ParseFrom(value));
         }
         return points;
     }
@@ -53,7 +86,7 @@ public sealed class RedisHistoryStore(IConnectionMultiplexer redis, HistoryOptio
         ProcessSnapshot? best = null;
         foreach (var value in values)
         {
-            var snapshot = ProcessSnapshot.Parser.ParseFrom((byte[])value!);
+            var snapshot = ProcessSnapshot.Parser.ParseFrom(value);
             if (snapshot.TimestampUnixMs <= atUnixSeconds * 1000 + 999 && (best is null || snapshot.TimestampUnixMs > best.TimestampUnixMs))
             {
                 best = snapshot;
@@ -62,11 +95,11 @@ public sealed class RedisHistoryStore(IConnectionMultiplexer redis, HistoryOptio
         return best;
     }
 
-    /// <summary>Non-null values of every step start in [from, to), oldest first: one HMGET per bucket, all pipelined.</summary>
-    private async Task<List<RedisValue>> ReadFieldsAsync(string machineId, HistoryTier tier, long fromUnixSeconds, long toUnixSeconds)
+    /// <summary>Values of every step start in [from, to) that has a point, oldest first: one HMGET per bucket, all pipelined.</summary>
+    private async Task<List<byte[]>> ReadFieldsAsync(string machineId, HistoryTier tier, long fromUnixSeconds, long toUnixSeconds)
     {
         var db = redis.GetDatabase();
-        var reads = new List<Task<RedisValue[]>>();
+        var reads = new List<(RedisValue[] Fields, Task<RedisValue[]> Values)>();
         var first = tier.PointStart(fromUnixSeconds);
         if (first < fromUnixSeconds)
         {
@@ -82,18 +115,26 @@ public sealed class RedisHistoryStore(IConnectionMultiplexer redis, HistoryOptio
             }
             if (fields.Count > 0)
             {
-                reads.Add(batch.HashGetAsync(RedisKeys.History(machineId, tier.Name, bucket), [.. fields]));
+                fields.Add(SealedField);
+                RedisValue[] asked = [.. fields];
+                reads.Add((asked, batch.HashGetAsync(RedisKeys.History(machineId, tier.Name, bucket), asked)));
             }
         }
         batch.Execute();
-        var result = new List<RedisValue>();
-        foreach (var read in reads)
+        var result = new List<byte[]>();
+        foreach (var (fields, read) in reads)
         {
-            foreach (var value in await read.ConfigureAwait(false))
+            var values = await read.ConfigureAwait(false);
+            var sealedPoints = values[^1].IsNull ? null : SealedBucket.Read(values[^1]!);
+            for (var i = 0; i < values.Length - 1; i++)
             {
-                if (!value.IsNull)
+                if (!values[i].IsNull)
                 {
-                    result.Add(value);
+                    result.Add(values[i]!);
+                }
+                else if (sealedPoints is not null && sealedPoints.TryGetValue((long)fields[i], out var sealedValue))
+                {
+                    result.Add(sealedValue);
                 }
             }
         }
