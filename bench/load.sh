@@ -2,11 +2,12 @@
 # Load benchmark: N simulated agents (gRPC) → H hubs sharing one Redis → M SignalR viewers, all on loopback.
 # Usage: bench/load.sh [--agents N=1000] [--viewers M=100] [--hubs H=2] [--duration S=60] [--rate HZ=1]
 #                      [--warmup S=10] [--drain S=5] [--fanout K=1] [--fleet] [--no-build]
+#                      [--hub-env NAME=VALUE]... (extra environment for the hubs only, e.g. DOTNET_gcServer=0)
 # Last line of output: one JSON object (LoadGen's figures plus Redis memory and the PUBLISH ceiling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-agents=1000; viewers=100; hubs=2; duration=60; rate=1; warmup=10; drain=5; fanout=1; fleet=(); build=1
+agents=1000; viewers=100; hubs=2; duration=60; rate=1; warmup=10; drain=5; fanout=1; fleet=(); build=1; hub_env=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --agents) agents=$2; shift 2 ;;
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --fanout) fanout=$2; shift 2 ;;
     --fleet) fleet=(--fleet); shift ;;
     --no-build) build=0; shift ;;
+    --hub-env) hub_env+=("$2"); shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -55,7 +57,7 @@ for n in $(seq 1 "$hubs"); do
   web=$(port); grpc=$(port)
   Kestrel__Endpoints__Web__Url=http://127.0.0.1:$web Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$grpc \
     ConnectionStrings__Redis=127.0.0.1:$rport EmbeddedAgent__Enabled=false Hub__InstanceId=hub-$n \
-    Logging__LogLevel__Default=Warning dotnet "$hub_dll" >"$logs/hub-$n.log" 2>&1 &
+    Logging__LogLevel__Default=Warning env "${hub_env[@]}" dotnet "$hub_dll" >"$logs/hub-$n.log" 2>&1 &
   hub_pids+=($!); pids+=($!)
   grpc_urls+=("http://127.0.0.1:$grpc"); web_urls+=("http://127.0.0.1:$web")
 done
@@ -89,14 +91,16 @@ sleep 0.3
 ceiling1=$(ceiling)
 kill "$sub" 2>/dev/null || true
 
-python3 - "$result" "$used_memory" "$ceiling0" "$ceiling1" "$payload_bytes" <<'PY'
+python3 - "$result" "$used_memory" "$ceiling0" "$ceiling1" "$payload_bytes" "${hub_env[*]}" <<'PY'
 import json, sys
-raw, used, c0, c1, payload = sys.argv[1:]
+raw, used, c0, c1, payload, hub_env = sys.argv[1:]
 try:
     r = json.loads(raw)
 except ValueError:
     r = {"fatal": "loadgen printed no JSON: " + raw[:200]}
 c0, c1 = float(c0 or 0), float(c1 or 0)
+if hub_env:
+    r["hub_env"] = hub_env
 r["redis_used_memory_mb"] = round(int(used) / 1048576, 1) if used.strip() else None
 r["redis_publish_payload_bytes"] = int(payload)
 r["redis_publish_ceiling_msgs_per_s"] = round(c0)
