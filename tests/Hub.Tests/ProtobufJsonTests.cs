@@ -70,3 +70,86 @@ public class ProtobufJsonTests
         Assert.Equal("</script><img src=x onerror=alert(1)>\"", json.GetProperty("processes")[0].GetProperty("name").GetString());
     }
 }
+
+public class SampleJsonWriterTests
+{
+    /// <summary>Sets every field of a message to a distinct non-default value, one element per list, recursively.</summary>
+    private static void Fill(Google.Protobuf.IMessage message, ref int seed)
+    {
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            seed++;
+            object value = field.FieldType switch
+            {
+                Google.Protobuf.Reflection.FieldType.Message => NewFilled(field.MessageType, ref seed),
+                Google.Protobuf.Reflection.FieldType.String => $"text-{seed} \"quoted\" <b>",
+                Google.Protobuf.Reflection.FieldType.Bool => true,
+                Google.Protobuf.Reflection.FieldType.Double => seed + 0.25,
+                Google.Protobuf.Reflection.FieldType.Int32 => seed,
+                Google.Protobuf.Reflection.FieldType.Int64 => (long)seed * 1_000_000_007,
+                Google.Protobuf.Reflection.FieldType.UInt32 => (uint)seed,
+                Google.Protobuf.Reflection.FieldType.UInt64 => (ulong)seed * 1_000_000_007,
+                _ => throw new NotSupportedException($"{field.FullName}: add {field.FieldType} to this test"),
+            };
+            if (field.IsRepeated)
+            {
+                ((System.Collections.IList)field.Accessor.GetValue(message)).Add(value);
+            }
+            else
+            {
+                field.Accessor.SetValue(message, value);
+            }
+        }
+    }
+
+    private static Google.Protobuf.IMessage NewFilled(Google.Protobuf.Reflection.MessageDescriptor type, ref int seed)
+    {
+        var message = type.Parser.ParseFrom([]);
+        Fill(message, ref seed);
+        return message;
+    }
+
+    private static string Write(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            write(writer);
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    [Fact]
+    public void FastWriterWritesExactlyWhatTheDescriptorDrivenWriterWritesForEveryField()
+    {
+        var seed = 0;
+        var sample = (Sample)NewFilled(Sample.Descriptor, ref seed);
+        sample.Cpu.CorePercent.Add(double.NaN);
+
+        var fast = Write(w => SampleJsonWriter.Write(w, "m-1", sample));
+        var reference = Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("machineId", "m-1");
+            ProtobufJson.WriteFields(w, sample);
+            w.WriteEndObject();
+        });
+
+        Assert.Equal(reference, fast);
+    }
+
+    [Fact]
+    public void FastWriterWritesNullForMissingCpuAndMemoryLikeTheReference()
+    {
+        var sample = new Sample { Sequence = 1 };
+        var fast = Write(w => SampleJsonWriter.Write(w, "m", sample));
+        var reference = Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("machineId", "m");
+            ProtobufJson.WriteFields(w, sample);
+            w.WriteEndObject();
+        });
+        Assert.Equal(reference, fast);
+    }
+}

@@ -138,6 +138,9 @@ public sealed class AgentIngestService(
                 }
                 else
                 {
+                    // Fan-out and storage go to Redis together: a viewer sees the sample one round trip
+                    // after it arrived, not after the history writes. The ack still waits for storage.
+                    var published = PublishAsync(machineId, sample, session, cancellationToken);
                     if (await RetryAsync(machineId, () => StoreAsync(machineId, sample, recorder), cancellationToken))
                     {
                         // Redis was gone: it may have come back empty (restarted without persistence, failed over
@@ -145,7 +148,7 @@ public sealed class AgentIngestService(
                         await RetryAsync(machineId, () => registry.ConnectedAsync(hello, session.ConnectionId, instance.Id, time.GetUtcNow()), cancellationToken);
                     }
                     metrics.SampleStored();
-                    await PublishAsync(machineId, sample, session, cancellationToken);
+                    await published;
                     lastSequence = sample.Sequence;
                 }
                 await session.SendAsync(new HubMessage { Ack = new Ack { Sequence = sample.Sequence } });

@@ -24,16 +24,14 @@ public sealed class LiveSampleJsonConverter : JsonConverter<LiveSample>
     public override LiveSample Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new JsonException("LiveSample is sent by the hub, never received.");
 
-    public override void Write(Utf8JsonWriter writer, LiveSample value, JsonSerializerOptions options)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("machineId", value.MachineId);
-        ProtobufJson.WriteFields(writer, value.Sample);
-        writer.WriteEndObject();
-    }
+    public override void Write(Utf8JsonWriter writer, LiveSample value, JsonSerializerOptions options) =>
+        SampleJsonWriter.Write(writer, value.MachineId, value.Sample);
 }
 
-/// <summary>Descriptor-driven protobuf → JSON writer (see <see cref="LiveSampleJsonConverter"/>).</summary>
+/// <summary>
+/// Descriptor-driven protobuf → JSON writer: the reference for <see cref="SampleJsonWriter"/> (tests compare
+/// the two), and usable for any other message.
+/// </summary>
 public static class ProtobufJson
 {
     public static void WriteMessage(Utf8JsonWriter writer, IMessage message)
