@@ -194,11 +194,13 @@ public sealed class HistoryApiTests(HubFactory hub) : IClassFixture<HubFactory>
         JsonElement record;
         lock (batches)
         {
-            record = batches[0].EnumerateArray().Single(r => r.GetProperty("machineId").GetString() == id);
+            record = batches[0].EnumerateArray().Single(r => r[0].GetString() == id);
         }
-        Assert.Equal("history-host", record.GetProperty("hostname").GetString());
-        Assert.Equal(25, record.GetProperty("memoryUsedPercent").GetDouble());
-        Assert.Equal(1000, record.GetProperty("networkRxBytesPerSecond").GetDouble());
+        // [machineId, hostname, online, cpu %, memory %, disk %, rx B/s, tx B/s, uptime s, timestamp ms]
+        Assert.Equal(10, record.GetArrayLength());
+        Assert.Equal("history-host", record[1].GetString());
+        Assert.Equal(25, record[4].GetDouble());
+        Assert.Equal(1000, record[6].GetDouble());
 
         // A live agent shows up in a later update.
         var liveId = "fleet-" + Guid.NewGuid().ToString("N")[..10];
@@ -213,7 +215,7 @@ public sealed class HistoryApiTests(HubFactory hub) : IClassFixture<HubFactory>
             lock (batches)
             {
                 return batches.Skip(1).SelectMany(b => b.EnumerateArray())
-                    .Any(r => r.GetProperty("machineId").GetString() == liveId && r.GetProperty("online").GetBoolean() && r.GetProperty("cpuPercent").GetDouble() == 42);
+                    .Any(r => r[0].GetString() == liveId && r[2].GetBoolean() && r[3].GetDouble() == 42);
             }
         }, "a fleet update carries the live agent");
         await call.RequestStream.CompleteAsync().WithTimeout();

@@ -152,11 +152,44 @@ export type HubMethod = 'Subscribe' | 'Unsubscribe' | 'SubscribeFleet' | 'Unsubs
  * - `backfill` (one {@link Sample}, `replayed: true`): replayed history of a subscribed machine;
  * - `reconnect` (no arguments): this hub is shutting down; stop and start the connection again
  *   (the load balancer sends the new one to another hub) and subscribe again;
- * - `fleet` (one {@link FleetEntry} array): the fleet summary, after SubscribeFleet().
+ * - `fleet` (one {@link FleetWireEntry} array): the fleet summary, after SubscribeFleet().
  */
 export type HubMessage = 'sample' | 'backfill' | 'reconnect' | 'fleet';
 
-/** One machine in the hub's "fleet" message (one argument: FleetEntry[]). */
+/**
+ * One machine in the hub's "fleet" message as sent: a positional array, to keep a fleet of thousands
+ * cheap (one argument: FleetWireEntry[]). {@link fleetEntry} turns it into a {@link FleetEntry}.
+ */
+export type FleetWireEntry = [
+  machineId: string,
+  hostname: string,
+  online: boolean,
+  cpuPercent: number,
+  memoryUsedPercent: number,
+  diskUsedPercent: number,
+  networkRxBytesPerSecond: number,
+  networkTxBytesPerSecond: number,
+  uptimeSeconds: number,
+  timestampUnixMs: number,
+];
+
+/** Names the fields of a {@link FleetWireEntry}. */
+export function fleetEntry(e: FleetWireEntry): FleetEntry {
+  return {
+    machineId: e[0],
+    hostname: e[1],
+    online: e[2],
+    cpuPercent: e[3],
+    memoryUsedPercent: e[4],
+    diskUsedPercent: e[5],
+    networkRxBytesPerSecond: e[6],
+    networkTxBytesPerSecond: e[7],
+    uptimeSeconds: e[8],
+    timestampUnixMs: e[9],
+  };
+}
+
+/** One machine of the fleet summary, with named fields. */
 export interface FleetEntry {
   machineId: string;
   hostname: string;
