@@ -8,7 +8,7 @@ using SysMon.Agent.Streaming;
 
 namespace SysMon.Agent.Tests.Streaming;
 
-/// <summary>The real streamer, sampling this machine, against fake hubs on loopback.</summary>
+/// <summary>The real streamer, sampling this machine, against scripted hubs on loopback.</summary>
 public sealed class HubStreamerTests
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
@@ -16,8 +16,8 @@ public sealed class HubStreamerTests
     [Fact]
     public async Task WhenItsHubDiesTheAgentStreamsToTheNextAtOnceAndReplaysWhatWasNotAcknowledged()
     {
-        await using var a = await FakeHub.StartAsync();
-        await using var b = await FakeHub.StartAsync();
+        await using var a = await ScriptedHub.StartAsync();
+        await using var b = await ScriptedHub.StartAsync();
         await using var agent = await RunningAgent.StartAsync($"{a.Url},{b.Url}");
 
         await Until(() => a.Acked >= 3, "hub A stores samples");
@@ -44,8 +44,8 @@ public sealed class HubStreamerTests
     [Fact]
     public async Task AHubThatSaysReconnectIsLeftAtOnceForTheNext()
     {
-        await using var a = await FakeHub.StartAsync();
-        await using var b = await FakeHub.StartAsync();
+        await using var a = await ScriptedHub.StartAsync();
+        await using var b = await ScriptedHub.StartAsync();
         await using var agent = await RunningAgent.StartAsync($"{a.Url},{b.Url}");
 
         await Until(() => a.Acked >= 2, "hub A stores samples");
@@ -64,8 +64,8 @@ public sealed class HubStreamerTests
     [Fact]
     public async Task AHubThatNeverAcknowledgesIsLeftAfterTheAckTimeoutAndNothingIsLost()
     {
-        await using var a = await FakeHub.StartAsync();
-        await using var b = await FakeHub.StartAsync();
+        await using var a = await ScriptedHub.StartAsync();
+        await using var b = await ScriptedHub.StartAsync();
         a.Acks = false;
         await using var agent = await RunningAgent.StartAsync($"{a.Url},{b.Url}", ackTimeoutSeconds: 1);
 
@@ -81,7 +81,7 @@ public sealed class HubStreamerTests
     [Fact]
     public async Task WithOneAddressABrokenStreamIsRedialledAndReplayedThere()
     {
-        await using var hub = await FakeHub.StartAsync();
+        await using var hub = await ScriptedHub.StartAsync();
         await using var agent = await RunningAgent.StartAsync(hub.Url);
 
         await Until(() => hub.Acked >= 2, "the hub stores samples");
@@ -101,7 +101,7 @@ public sealed class HubStreamerTests
     [Fact]
     public async Task AFullBufferDropsTheOldestCountsEveryDropOnLaterSamplesAndWarnsOncePerEpisode()
     {
-        await using var hub = await FakeHub.StartAsync();
+        await using var hub = await ScriptedHub.StartAsync();
         hub.Acks = false;
         var log = new ListLogger();
         // One second at 250 ms is four samples: the buffer holds its minimum of 16.

@@ -12,8 +12,13 @@ using SysMon.Protocol.V1;
 
 namespace SysMon.Agent.Tests.Streaming;
 
-/// <summary>A hub reduced to the ingest contract, on a loopback port, that tests can make misbehave.</summary>
-public sealed class FakeHub : IAsyncDisposable
+/// <summary>
+/// A real gRPC server speaking the ingest contract on a loopback port, scripted to misbehave in ways the
+/// real hub is never made to (acks withheld forever, killed mid-stream on cue), so the agent's replay and
+/// failover rules can be tested exactly. The same behaviours against real hub processes are covered by
+/// tests/EndToEnd.Tests (FailoverTests).
+/// </summary>
+public sealed class ScriptedHub : IAsyncDisposable
 {
     private WebApplication _app = null!;
     private readonly CancellationTokenSource _kill = new();
@@ -37,13 +42,13 @@ public sealed class FakeHub : IAsyncDisposable
 
     public ulong[] Sequences => Received.Select(r => r.Sequence).ToArray();
 
-    public static async Task<FakeHub> StartAsync()
+    public static async Task<ScriptedHub> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        var hub = new FakeHub();
+        var hub = new ScriptedHub();
         builder.Services.AddSingleton(hub);
         var app = builder.Build();
         hub._app = app;
@@ -72,7 +77,7 @@ public sealed class FakeHub : IAsyncDisposable
         _reconnect.Dispose();
     }
 
-    private sealed class Service(FakeHub hub) : AgentIngest.AgentIngestBase
+    private sealed class Service(ScriptedHub hub) : AgentIngest.AgentIngestBase
     {
         public override async Task Connect(
             IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
