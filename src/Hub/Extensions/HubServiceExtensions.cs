@@ -82,7 +82,9 @@ public static class HubServiceExtensions
             // within seconds of Redis coming back, and held samples wait unacknowledged meanwhile.
             redisOptions.ReconnectRetryPolicy = new LinearRetry(1000);
             redisOptions.ClientName ??= "sysmon-hub";
-            // One multiplexer for the registry and the backplane: one pair of sockets per hub, not two.
+            // The registry and history have their multiplexer, owned (and disposed) by the container; the
+            // backplane has its own, which it disposes itself. Sharing one made shutdown crash: whichever
+            // was disposed first left the other unsubscribing on a disposed connection.
             var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(redisOptions));
             services.AddSingleton(_ => connection.Value);
             services.AddSingleton<IMachineRegistry, RedisMachineRegistry>();
@@ -92,7 +94,9 @@ public static class HubServiceExtensions
             signalR.AddStackExchangeRedis(backplane =>
             {
                 backplane.Configuration.ChannelPrefix = RedisKeys.SignalRChannelPrefix;
-                backplane.ConnectionFactory = _ => Task.FromResult(connection.Value);
+                var backplaneOptions = redisOptions.Clone();
+                backplaneOptions.ClientName = redisOptions.ClientName + "-backplane";
+                backplane.ConnectionFactory = async log => await ConnectionMultiplexer.ConnectAsync(backplaneOptions, log);
             });
             health.AddCheck("redis", () => connection.Value.IsConnected
                 ? HealthCheckResult.Healthy()
