@@ -138,7 +138,9 @@ public static class HistoryApi
         }
         if (string.IsNullOrEmpty(at) && machine.LastSample is { } last)
         {
-            return Results.Ok(ProcessesDto.From(id, HistoryPoints.SnapshotOf(last)));
+            // Now: the live values at full precision, not the rounded form history keeps.
+            return Results.Ok(new ProcessesDto(id, last.TimestampUnixMs, last.Processes.Select(p => new ProcessPointDto(
+                p.Pid, p.Name, p.User, p.CpuPercent, p.ResidentBytes, p.MemoryPercent, p.Threads, p.State, p.CommandLine)).ToList()));
         }
         var lookback = 2L * options.Value.ProcessSnapshotSeconds;
         var snapshot = await store.ReadProcessesAsync(id, FloorDiv(atMs, 1000), lookback);
