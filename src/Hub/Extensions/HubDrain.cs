@@ -29,6 +29,10 @@ public sealed class HubDrain(
         lifetime.ApplicationStopping.Register(() =>
         {
             // Never throw here: an exception in a stopping callback fails the whole shutdown.
+            if (viewers.Count == 0)
+            {
+                return;
+            }
             TellViewersAsync().ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(3));
             // A send completes when the message is queued, not when it is on the wire; SignalR tears the
             // transports down right after this callback, so give the queued messages a moment to leave.
