@@ -28,7 +28,10 @@ public sealed class HubOptions
 
     /// <summary>Silence after which a machine shows offline (default 3 × 1 s + 2 s = 5 s).</summary>
     public TimeSpan OfflineAfter =>
-        TimeSpan.FromMilliseconds(OfflineMissedIntervals * (double)Math.Clamp(SampleIntervalMs, 250, 60_000)) + TimeSpan.FromSeconds(OfflineGraceSeconds);
+        TimeSpan.FromMilliseconds(OfflineMissedIntervals * (double)EffectiveSampleIntervalMs) + TimeSpan.FromSeconds(OfflineGraceSeconds);
+
+    /// <summary>The interval agents are actually asked for: <see cref="SampleIntervalMs"/> within 250..60000.</summary>
+    public int EffectiveSampleIntervalMs => Math.Clamp(SampleIntervalMs, 250, 60_000);
 
     /// <summary>Name of this hub instance in logs and in the registry; defaults to host name + process id.</summary>
     public string? InstanceId { get; set; }

@@ -23,7 +23,7 @@ public static class MachinesApi
         {
             return await next(context);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (RedisOutage.Is(ex))
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Registry unavailable",
                 detail: "The hub cannot reach Redis right now; it reconnects by itself. Try again shortly.");
@@ -64,7 +64,7 @@ public static class MachinesApi
     internal static IResult? InvalidId(string id) => MachineId.IsValid(id)
         ? null
         : Results.Problem(statusCode: 400, title: "Invalid machine id",
-            detail: $"Use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
+            detail: $"Machine ids {MachineId.Rule}.");
 
     internal static IResult UnknownMachine(string id) =>
         Results.Problem(statusCode: 404, title: "Unknown machine", detail: $"No hub has seen machine '{id}'.");

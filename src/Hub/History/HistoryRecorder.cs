@@ -34,14 +34,12 @@ public sealed class HistoryRecorder(IHistoryStore store, HistoryOptions options,
         _dirtyMedium.Add(mediumStart);
         _newestSeconds = Math.Max(_newestSeconds, seconds);
 
-        var writes = new List<Task> { store.WriteAsync(machineId, _raw, HistoryPoints.FromSample(sample)) };
         var snapshotStep = seconds - (seconds % options.ProcessSnapshotSeconds);
-        if (snapshotStep != _lastSnapshotStep && sample.Processes.Count > 0)
-        {
-            writes.Add(store.WriteProcessesAsync(machineId, HistoryPoints.SnapshotOf(sample)));
-        }
-        await Task.WhenAll(writes).ConfigureAwait(false);
-        if (snapshotStep != _lastSnapshotStep && sample.Processes.Count > 0)
+        var takeSnapshot = snapshotStep != _lastSnapshotStep && sample.Processes.Count > 0;
+        await Task.WhenAll(
+            store.WriteAsync(machineId, _raw, HistoryPoints.FromSample(sample)),
+            takeSnapshot ? store.WriteProcessesAsync(machineId, HistoryPoints.SnapshotOf(sample)) : Task.CompletedTask).ConfigureAwait(false);
+        if (takeSnapshot)
         {
             _lastSnapshotStep = snapshotStep;
             await SealClosedBucketAsync(_processes, snapshotStep).ConfigureAwait(false);

@@ -63,7 +63,7 @@ public sealed class AgentIngestService(
             {
                 Settings = new Settings
                 {
-                    SampleIntervalMs = (uint)Math.Clamp(settings.SampleIntervalMs, 250, 60_000),
+                    SampleIntervalMs = (uint)settings.EffectiveSampleIntervalMs,
                     TopProcesses = (uint)Math.Clamp(settings.TopProcesses, 0, 100),
                 },
             });
@@ -165,7 +165,7 @@ public sealed class AgentIngestService(
                 // Close the steps this stream touched, so the coarser tiers don't wait for the agent's next hub.
                 await recorder.FlushAsync(all: true).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
             }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception ex) when (RedisOutage.Is(ex))
             {
                 logger.LogDebug("History of {MachineId} not flushed at stream end: {Error}", machineId, ex.Message);
             }
@@ -182,7 +182,7 @@ public sealed class AgentIngestService(
     private async Task PublishAsync(string machineId, Sample sample, AgentSession session, CancellationToken cancellationToken)
     {
         // Replayed or late samples are history to a viewer: a burst of them must not look like live points.
-        var liveWindowMs = Math.Max(5_000, 3L * options.Value.SampleIntervalMs);
+        var liveWindowMs = Math.Max(5_000, 3L * options.Value.EffectiveSampleIntervalMs);
         var live = !sample.Replayed && time.GetUtcNow().ToUnixTimeMilliseconds() - sample.TimestampUnixMs <= liveWindowMs;
         if (session.Latest is null || session.Latest.TimestampUnixMs < sample.TimestampUnixMs)
         {
@@ -194,7 +194,7 @@ public sealed class AgentIngestService(
             await broadcaster.PublishAsync(machineId, sample, live, cancellationToken);
             metrics.SamplePublished(live);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (RedisOutage.Is(ex))
         {
             // Live is live: a sample that could not be fanned out is in history, where viewers find it.
             metrics.PublishFailed();
@@ -221,7 +221,7 @@ public sealed class AgentIngestService(
                 }
                 return failed;
             }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception ex) when (RedisOutage.Is(ex))
             {
                 if (!failed)
                 {

@@ -26,7 +26,7 @@ public static class AgentMessageRules
         }
         if (!MachineId.IsValid(hello.MachineId))
         {
-            return $"Invalid machine id: use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.";
+            return $"Invalid machine id: {MachineId.Rule}.";
         }
         hello.Hostname = Clean(hello.Hostname, MaxShortText);
         hello.OsName = Clean(hello.OsName, MaxShortText);

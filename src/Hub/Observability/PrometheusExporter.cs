@@ -27,7 +27,7 @@ public static class PrometheusExporter
             {
                 machines = await registry.ListAsync(withLastSample: true);
             }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception ex) when (RedisOutage.Is(ex))
             {
                 // The hub's own figures still matter (they say Redis is down); machine series are left out.
             }

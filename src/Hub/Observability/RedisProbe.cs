@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StackExchange.Redis;
+using SysMon.Hub.Registry;
 
 namespace SysMon.Hub.Observability;
 
@@ -18,7 +19,7 @@ public sealed class RedisProbe(IConnectionMultiplexer redis, HubMetrics metrics)
                 await redis.GetDatabase().PingAsync().WaitAsync(Interval, stoppingToken);
                 metrics.RedisRoundTrip = Stopwatch.GetElapsedTime(started);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisOutage.Is(ex))
             {
                 metrics.RedisRoundTrip = null;
             }

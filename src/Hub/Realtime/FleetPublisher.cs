@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using SysMon.Hub.Ingest;
+using SysMon.Hub.Registry;
 
 namespace SysMon.Hub.Realtime;
 
@@ -31,7 +32,7 @@ public sealed class FleetPublisher(
                 {
                     await hub.Clients.Group(HubNames.FleetGroup).SendAsync(HubNames.FleetMethod, records, stoppingToken);
                 }
-                catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+                catch (Exception ex) when (RedisOutage.Is(ex))
                 {
                     logger.LogDebug("Fleet update not sent: {Error}", ex.Message);
                 }

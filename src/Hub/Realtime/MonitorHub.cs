@@ -41,7 +41,7 @@ public sealed class MonitorHub(
         {
             machines = await registry.ListAsync(withLastSample: true);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (RedisOutage.Is(ex))
         {
             logger.LogWarning("Could not read the fleet for a new fleet viewer: {Error}", ex.Message);
             return;
@@ -66,7 +66,7 @@ public sealed class MonitorHub(
         {
             last = await registry.LastSampleAsync(machineId);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (RedisOutage.Is(ex))
         {
             // The subscription stands; the viewer just waits for the next live sample.
             logger.LogWarning(ex, "Could not read the last sample of {MachineId}", machineId);
@@ -90,7 +90,7 @@ public sealed class MonitorHub(
     {
         if (!MachineId.IsValid(machineId))
         {
-            throw new HubException($"Invalid machine id: use 1 to {MachineId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'.");
+            throw new HubException($"Invalid machine id: {MachineId.Rule}.");
         }
     }
 }

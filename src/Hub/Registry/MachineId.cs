@@ -8,6 +8,9 @@ public static class MachineId
 {
     public const int MaxLength = 128;
 
+    /// <summary>The rule, as every refusal states it.</summary>
+    public static readonly string Rule = $"use 1 to {MaxLength} characters of A-Z, a-z, 0-9, '.', '_' or '-'";
+
     public static bool IsValid(string? id)
     {
         if (string.IsNullOrEmpty(id) || id.Length > MaxLength)

@@ -18,7 +18,8 @@ import {
 } from 'chart.js';
 import { el } from '../dom';
 import { formatClock } from '../format';
-import type { Point } from '../store';
+import { type Point, toSeries } from '../store';
+import type { Sample } from '../types';
 
 Chart.register(
   LineController,
@@ -229,10 +230,53 @@ export function setLineData(
 
 /** What every chart module's update() gets: the machine's samples, oldest first, laid out once. */
 export interface ChartInput {
-  samples: readonly import('../types').Sample[];
+  samples: readonly Sample[];
   /** timeline(samples, intervalMs): shared so every series lines up index by index. */
   line: readonly (number | null)[];
   intervalMs: number;
+}
+
+/** One of the two lines a device gets: the label suffix and the value it plots. */
+export type DeviceLine<D> = readonly [suffix: string, value: (device: D) => number];
+
+/**
+ * Two lines per device, one colour each, the first solid and the second dashed (disk read/write,
+ * interface rx/tx); devices in order of first appearance, since they come and go.
+ */
+export function setPairedLines<D>(
+  chart: LineChart,
+  { samples, line, intervalMs }: ChartInput,
+  devices: (s: Sample) => readonly D[],
+  nameOf: (device: D) => string,
+  solid: DeviceLine<D>,
+  dashed: DeviceLine<D>,
+): void {
+  const names = namesInOrder(samples, (s) => devices(s).map(nameOf));
+  const series = (name: string, [, value]: DeviceLine<D>) =>
+    toSeries(
+      samples,
+      (s) => {
+        const device = devices(s).find((d) => nameOf(d) === name);
+        return device === undefined ? undefined : value(device);
+      },
+      intervalMs,
+      line,
+    );
+  setLineData(
+    chart,
+    names.flatMap((name, i) => [
+      {
+        label: `${name} ${solid[0]}`,
+        data: series(name, solid),
+        style: { borderColor: color(i), backgroundColor: color(i) },
+      },
+      {
+        label: `${name} ${dashed[0]}`,
+        data: series(name, dashed),
+        style: { borderColor: color(i), backgroundColor: color(i), borderDash: [5, 3] },
+      },
+    ]),
+  );
 }
 
 /** A small "label value" pair for the stats row under a chart. */

@@ -2,18 +2,15 @@
 // the latest I/O rates and busy %, and filesystem usage as bars.
 import { el } from '../dom';
 import { formatBytes, formatPercent, formatPerSecond, formatRate } from '../format';
-import { toSeries } from '../store';
-import type { DiskIoSample, FilesystemSample } from '../types';
+import type { FilesystemSample } from '../types';
 import {
   type ChartInput,
   chartBox,
-  color,
   createLineChart,
   destroyChart,
   fillRows,
   type LineChart,
-  namesInOrder,
-  setLineData,
+  setPairedLines,
   smallTable,
 } from './common';
 
@@ -82,23 +79,15 @@ export class DiskChart {
     container.replaceChildren(box, ioWrap, fsWrap);
   }
 
-  update({ samples, line, intervalMs }: ChartInput): void {
-    const names = namesInOrder(samples, (s) => s.disks.map((d) => d.device));
-    const find = (d: readonly DiskIoSample[], name: string) => d.find((x) => x.device === name);
-    setLineData(
+  update(input: ChartInput): void {
+    const { samples } = input;
+    setPairedLines(
       this.chart,
-      names.flatMap((name, i) => [
-        {
-          label: `${name} read`,
-          data: toSeries(samples, (s) => find(s.disks, name)?.readBytesPerSecond, intervalMs, line),
-          style: { borderColor: color(i), backgroundColor: color(i) },
-        },
-        {
-          label: `${name} write`,
-          data: toSeries(samples, (s) => find(s.disks, name)?.writeBytesPerSecond, intervalMs, line),
-          style: { borderColor: color(i), backgroundColor: color(i), borderDash: [5, 3] },
-        },
-      ]),
+      input,
+      (s) => s.disks,
+      (d) => d.device,
+      ['read', (d) => d.readBytesPerSecond],
+      ['write', (d) => d.writeBytesPerSecond],
     );
 
     const latest = samples[samples.length - 1];

@@ -2,18 +2,14 @@
 // interface), and a table with the latest rates, error and drop rates and their totals since boot.
 import { el } from '../dom';
 import { formatCount, formatPerSecond, formatRate } from '../format';
-import { toSeries } from '../store';
-import type { NetworkInterfaceSample } from '../types';
 import {
   type ChartInput,
   chartBox,
-  color,
   createLineChart,
   destroyChart,
   fillRows,
   type LineChart,
-  namesInOrder,
-  setLineData,
+  setPairedLines,
   smallTable,
 } from './common';
 
@@ -40,23 +36,15 @@ export class NetworkChart {
     container.replaceChildren(box, wrap);
   }
 
-  update({ samples, line, intervalMs }: ChartInput): void {
-    const names = namesInOrder(samples, (s) => s.networkInterfaces.map((n) => n.name));
-    const find = (i: readonly NetworkInterfaceSample[], name: string) => i.find((n) => n.name === name);
-    setLineData(
+  update(input: ChartInput): void {
+    const { samples } = input;
+    setPairedLines(
       this.chart,
-      names.flatMap((name, i) => [
-        {
-          label: `${name} rx`,
-          data: toSeries(samples, (s) => find(s.networkInterfaces, name)?.rxBytesPerSecond, intervalMs, line),
-          style: { borderColor: color(i), backgroundColor: color(i) },
-        },
-        {
-          label: `${name} tx`,
-          data: toSeries(samples, (s) => find(s.networkInterfaces, name)?.txBytesPerSecond, intervalMs, line),
-          style: { borderColor: color(i), backgroundColor: color(i), borderDash: [5, 3] },
-        },
-      ]),
+      input,
+      (s) => s.networkInterfaces,
+      (d) => d.name,
+      ['rx', (d) => d.rxBytesPerSecond],
+      ['tx', (d) => d.txBytesPerSecond],
     );
 
     const latest = samples[samples.length - 1]?.networkInterfaces ?? [];
