@@ -58,6 +58,18 @@ public sealed class AgentOptions
     /// falling back to ~/.local/state/sysmon-agent when that is not writable.</summary>
     public string? StateDirectory { get; set; }
 
+    /// <summary>
+    /// Collectors to switch off, comma-separated names ("gpu,containers"); see <c>--list-collectors</c>.
+    /// A name no platform knows is a configuration error.
+    /// </summary>
+    public string? DisabledCollectors { get; set; }
+
+    /// <summary><see cref="DisabledCollectors"/> as a set of names.</summary>
+    internal IReadOnlySet<string> DisabledCollectorSet =>
+        (DisabledCollectors ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
     internal static int ClampInterval(int milliseconds) =>
         Math.Clamp(milliseconds, MinSampleIntervalMs, MaxSampleIntervalMs);
 

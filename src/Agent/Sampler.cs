@@ -43,8 +43,11 @@ public sealed class Sampler
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
         return new Sampler(
-            CreateCollectors(HostPaths.From(options), loggerFactory), Options.Create(options), loggerFactory.CreateLogger<Sampler>());
+            CollectorCatalog.Create(options, loggerFactory), Options.Create(options), loggerFactory.CreateLogger<Sampler>());
     }
+
+    /// <summary>Names of this sampler's collectors, in run order (what the hello announces).</summary>
+    public IReadOnlyList<string> CollectorNames => [.. _collectors.Select(c => c.Name)];
 
     /// <summary>How many processes each sample reports (clamped to 0..100).</summary>
     public int TopProcesses
@@ -91,18 +94,6 @@ public sealed class Sampler
         return sample;
     }
 
-    internal static IMetricCollector[] CreateCollectors(HostPaths paths, ILoggerFactory loggerFactory) =>
-    [
-        new UptimeCollector(paths),
-        new CpuCollector(paths),
-        // Memory before processes: a process's memory_percent uses this sample's total.
-        new MemoryCollector(paths),
-        new FilesystemCollector(paths, loggerFactory.CreateLogger<FilesystemCollector>()),
-        new DiskIoCollector(paths),
-        new NetworkCollector(paths),
-        new ProcessCollector(paths),
-    ];
-
     private double RunCollectors(Sample sample, double elapsedSeconds)
     {
         _previousTimestamp = Stopwatch.GetTimestamp();
@@ -120,8 +111,11 @@ public sealed class Sampler
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException
-                or InvalidOperationException or ArgumentException or OverflowException)
+                or InvalidOperationException or ArgumentException or OverflowException
+                or DllNotFoundException or EntryPointNotFoundException or System.ComponentModel.Win32Exception)
             {
+                // Viewers see which part of the sample is missing, every time; the log says why, once.
+                sample.FailedCollectors.Add(_collectors[i].Name);
                 if (!_failing[i])
                 {
                     _failing[i] = true;

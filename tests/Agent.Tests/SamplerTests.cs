@@ -29,6 +29,34 @@ public class SamplerTests
 
         Assert.Null(sample.Cpu);
         Assert.True(sample.Memory.TotalBytes > 0);
+        Assert.Equal(["cpu"], sample.FailedCollectors);
+    }
+
+    [Fact]
+    public void EveryCatalogEntryOfThisPlatformMakesACollectorOfThatName()
+    {
+        var options = new AgentOptions();
+        foreach (var entry in CollectorCatalog.All.Where(e => e.Platform == CollectorCatalog.Current))
+        {
+            var collector = entry.Create(HostPaths.From(options), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            Assert.Equal(entry.Name, collector.Name);
+        }
+    }
+
+    [Fact]
+    public void DisabledCollectorsAreNotRunAndNotAnnounced()
+    {
+        var sampler = Sampler.Create(new AgentOptions { DisabledCollectors = " processes ,DISKS" });
+
+        Assert.DoesNotContain("processes", sampler.CollectorNames);
+        Assert.DoesNotContain("disks", sampler.CollectorNames);
+        Assert.Contains("cpu", sampler.CollectorNames);
+        sampler.Prime();
+        var sample = sampler.Read();
+        Assert.Empty(sample.Processes);
+        Assert.Equal(0u, sample.ProcessCount);
+        Assert.Empty(sample.Disks);
+        Assert.NotNull(sample.Cpu);
     }
 
     [Fact]
@@ -72,7 +100,8 @@ public class SamplerTests
         Assert.NotSame(first, second);
         Assert.Equal(7, first.TopProcesses);
         Assert.Equal(500, first.SampleIntervalMs);
-        Assert.Equal(7, provider.GetServices<IMetricCollector>().Count());
+        Assert.Equal(CollectorCatalog.NamesFor(CollectorCatalog.Current), first.CollectorNames);
+        Assert.NotSame(first.CollectorNames, second.CollectorNames);
         Assert.Single(provider.GetServices<IHostedService>());
     }
 

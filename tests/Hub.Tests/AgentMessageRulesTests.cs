@@ -66,6 +66,50 @@ public class AgentMessageRulesTests
     }
 
     [Fact]
+    public void SensorGpuAndContainerTextIsCleanedLikeEveryOtherAgentString()
+    {
+        var hostile = "evil\u001b[2J" + new string('x', 1000);
+        var sample = new Sample();
+        sample.Temperatures.Add(new TemperatureSample { Name = hostile });
+        sample.Fans.Add(new FanSample { Name = hostile });
+        sample.Gpus.Add(new GpuSample { Name = hostile, Uuid = hostile, Vendor = hostile });
+        sample.Containers.Add(new ContainerSample { Id = hostile, Name = hostile, Runtime = hostile });
+        sample.FailedCollectors.Add(hostile);
+
+        Assert.Null(AgentMessageRules.CheckSample(sample));
+
+        string[] cleaned =
+        [
+            sample.Temperatures[0].Name, sample.Fans[0].Name, sample.Gpus[0].Name, sample.Gpus[0].Uuid,
+            sample.Gpus[0].Vendor, sample.Containers[0].Id, sample.Containers[0].Name, sample.Containers[0].Runtime,
+            sample.FailedCollectors[0],
+        ];
+        Assert.All(cleaned, text =>
+        {
+            Assert.True(text.Length <= AgentMessageRules.MaxShortText);
+            Assert.DoesNotContain('\u001b', text);
+        });
+    }
+
+    [Fact]
+    public void SampleWithTooManyGpusOrContainersIsRefused()
+    {
+        var gpus = new Sample();
+        for (var i = 0; i <= AgentMessageRules.MaxGpus; i++)
+        {
+            gpus.Gpus.Add(new GpuSample { Index = (uint)i });
+        }
+        var containers = new Sample();
+        for (var i = 0; i <= AgentMessageRules.MaxContainers; i++)
+        {
+            containers.Containers.Add(new ContainerSample { Id = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        Assert.Contains("GPUs", AgentMessageRules.CheckSample(gpus));
+        Assert.Contains("containers", AgentMessageRules.CheckSample(containers));
+    }
+
+    [Fact]
     public void CleanLeavesOrdinaryTextUntouched()
     {
         const string text = "nginx: worker process";

@@ -31,7 +31,7 @@ internal static class OnceCommand
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SysMon.Agent.Once");
         var sampler = host.Services.GetRequiredService<Sampler>();
         var machineId = MachineIdentity.Resolve(options.MachineId, options.EtcRoot, options.StateDirectory, logger);
-        var hello = SystemInfo.ReadHello(HostPaths.From(options), machineId, sampler.SampleIntervalMs);
+        var hello = SystemInfo.ReadPlatformHello(options, machineId, sampler.SampleIntervalMs, sampler.CollectorNames);
         var sample = await sampler.SampleOnceAsync(cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync(Format(hello, sample).AsMemory(), cancellationToken).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);

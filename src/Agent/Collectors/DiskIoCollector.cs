@@ -22,7 +22,7 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
     internal HostPaths Paths { get; set; } = paths;
 
     /// <inheritdoc />
-    public string Name => "diskio";
+    public string Name => "disks";
 
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)

@@ -45,7 +45,7 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
     internal HostPaths Paths { get; set; } = paths;
 
     /// <inheritdoc />
-    public string Name => "filesystem";
+    public string Name => "filesystems";
 
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)

@@ -17,7 +17,23 @@ internal static class SystemInfo
     /// <summary>The agent's informational version without the "+commit" build metadata.</summary>
     public static string AgentVersion { get; } = ReadAgentVersion();
 
-    /// <summary>Reads the host's identity and hardware summary.</summary>
+    /// <summary>
+    /// The hello for this platform: identity, hardware summary, and which collectors run.
+    /// </summary>
+    public static Hello ReadPlatformHello(AgentOptions options, string machineId, int sampleIntervalMs, IEnumerable<string> collectors)
+    {
+        var hello = CollectorCatalog.Current switch
+        {
+            // Windows and macOS hello readers are added here.
+            _ => ReadHello(HostPaths.From(options), machineId, sampleIntervalMs),
+        };
+        hello.Platform = CollectorCatalog.PlatformName(CollectorCatalog.Current);
+        hello.Collectors.Add(collectors);
+        hello.InContainer = ContainerDetection.IsInContainer();
+        return hello;
+    }
+
+    /// <summary>Reads the host's identity and hardware summary from procfs and /etc (Linux).</summary>
     public static Hello ReadHello(HostPaths paths, string machineId, int sampleIntervalMs)
     {
         var (osName, osVersion) = ProcFile.TryReadAllText(paths.Etc("os-release")) is { } osRelease

@@ -28,22 +28,15 @@ public static class AgentServiceCollectionExtensions
         }
 
         services.AddSingleton<AgentMarker>();
-        // The order is the order collectors run in: memory before processes (memory_percent needs the total).
-        services.AddCollector(static (paths, _) => new UptimeCollector(paths));
-        services.AddCollector(static (paths, _) => new CpuCollector(paths));
-        services.AddCollector(static (paths, _) => new MemoryCollector(paths));
-        services.AddCollector(static (paths, sp) => new FilesystemCollector(paths, sp.GetService<ILogger<FilesystemCollector>>()));
-        services.AddCollector(static (paths, _) => new DiskIoCollector(paths));
-        services.AddCollector(static (paths, _) => new NetworkCollector(paths));
-        services.AddCollector(static (paths, _) => new ProcessCollector(paths));
-        services.TryAddTransient<Sampler>();
+        // Every sampler gets its own collectors (their rate windows are per consumer), chosen by the catalog.
+        services.TryAddTransient(sp => new Sampler(
+            CollectorCatalog.Create(sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+                sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance),
+            sp.GetRequiredService<IOptions<AgentOptions>>(),
+            sp.GetService<ILogger<Sampler>>()));
         services.AddHostedService<HubStreamer>();
         return services;
     }
-
-    private static void AddCollector(
-        this IServiceCollection services, Func<HostPaths, IServiceProvider, IMetricCollector> create) =>
-        services.AddTransient(sp => create(HostPaths.From(sp.GetRequiredService<IOptions<AgentOptions>>().Value), sp));
 
     // Marks that the agent's services are registered, so a second AddSysMonAgent does not duplicate collectors.
     private sealed class AgentMarker;

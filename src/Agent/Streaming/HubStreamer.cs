@@ -277,7 +277,7 @@ internal sealed class HubStreamer : BackgroundService
         try
         {
             call = new AgentIngest.AgentIngestClient(channel).Connect(cancellationToken: connection.Call.Token);
-            var hello = SystemInfo.ReadHello(HostPaths.From(_options), machineId, Volatile.Read(ref _sampleIntervalMs));
+            var hello = SystemInfo.ReadPlatformHello(_options, machineId, Volatile.Read(ref _sampleIntervalMs), _sampler.CollectorNames);
             await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, connection.Writes.Token).ConfigureAwait(false);
 
             // Everything sampled before this point was taken without this hub: it goes out as history.

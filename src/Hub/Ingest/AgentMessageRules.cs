@@ -16,6 +16,10 @@ public static class AgentMessageRules
     public const int MaxCores = 4096;
     public const int MaxListItems = 512;     // filesystems, disks, interfaces
     public const int MaxProcesses = 100;
+    public const int MaxSensors = 512;       // temperatures, fans
+    public const int MaxGpus = 64;
+    public const int MaxContainers = 1024;
+    public const int MaxCollectors = 64;
 
     /// <summary>Returns why <paramref name="hello"/> is refused, or null; cleans its text fields in place.</summary>
     public static string? CheckHello(Hello hello)
@@ -35,6 +39,12 @@ public static class AgentMessageRules
         hello.Architecture = Clean(hello.Architecture, MaxShortText);
         hello.CpuModel = Clean(hello.CpuModel, MaxShortText);
         hello.AgentVersion = Clean(hello.AgentVersion, MaxShortText);
+        hello.Platform = Clean(hello.Platform, MaxShortText);
+        if (hello.Collectors.Count > MaxCollectors)
+        {
+            return $"Too many collectors in the hello (at most {MaxCollectors}).";
+        }
+        CleanAll(hello.Collectors);
         return null;
     }
 
@@ -52,6 +62,22 @@ public static class AgentMessageRules
         if (sample.Processes.Count > MaxProcesses)
         {
             return $"Too many processes in a sample (at most {MaxProcesses}).";
+        }
+        if (sample.Temperatures.Count > MaxSensors || sample.Fans.Count > MaxSensors)
+        {
+            return $"Too many temperature or fan sensors in a sample (at most {MaxSensors} each).";
+        }
+        if (sample.Gpus.Count > MaxGpus)
+        {
+            return $"Too many GPUs in a sample (at most {MaxGpus}).";
+        }
+        if (sample.Containers.Count > MaxContainers)
+        {
+            return $"Too many containers in a sample (at most {MaxContainers}).";
+        }
+        if (sample.FailedCollectors.Count > MaxCollectors)
+        {
+            return $"Too many failed collectors in a sample (at most {MaxCollectors}).";
         }
         foreach (var fs in sample.Filesystems)
         {
@@ -74,7 +100,36 @@ public static class AgentMessageRules
             process.State = Clean(process.State, 8);
             process.CommandLine = Clean(process.CommandLine, MaxCommandLine);
         }
+        foreach (var temperature in sample.Temperatures)
+        {
+            temperature.Name = Clean(temperature.Name, MaxShortText);
+        }
+        foreach (var fan in sample.Fans)
+        {
+            fan.Name = Clean(fan.Name, MaxShortText);
+        }
+        foreach (var gpu in sample.Gpus)
+        {
+            gpu.Name = Clean(gpu.Name, MaxShortText);
+            gpu.Uuid = Clean(gpu.Uuid, MaxShortText);
+            gpu.Vendor = Clean(gpu.Vendor, MaxShortText);
+        }
+        foreach (var container in sample.Containers)
+        {
+            container.Id = Clean(container.Id, MaxShortText);
+            container.Name = Clean(container.Name, MaxShortText);
+            container.Runtime = Clean(container.Runtime, MaxShortText);
+        }
+        CleanAll(sample.FailedCollectors);
         return null;
+    }
+
+    private static void CleanAll(Google.Protobuf.Collections.RepeatedField<string> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            values[i] = Clean(values[i], MaxShortText);
+        }
     }
 
     /// <summary>Truncates and drops control characters (they break logs and terminals, never a name).</summary>

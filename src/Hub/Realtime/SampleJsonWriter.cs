@@ -25,6 +25,11 @@ public static class SampleJsonWriter
     private static readonly JsonEncodedText IntervalSeconds = JsonEncodedText.Encode("intervalSeconds");
     private static readonly JsonEncodedText Replayed = JsonEncodedText.Encode("replayed");
     private static readonly JsonEncodedText BufferDroppedTotal = JsonEncodedText.Encode("bufferDroppedTotal");
+    private static readonly JsonEncodedText Temperatures = JsonEncodedText.Encode("temperatures");
+    private static readonly JsonEncodedText Fans = JsonEncodedText.Encode("fans");
+    private static readonly JsonEncodedText Gpus = JsonEncodedText.Encode("gpus");
+    private static readonly JsonEncodedText Containers = JsonEncodedText.Encode("containers");
+    private static readonly JsonEncodedText FailedCollectors = JsonEncodedText.Encode("failedCollectors");
 
     public static void Write(Utf8JsonWriter w, string machineId, Sample s)
     {
@@ -103,6 +108,67 @@ public static class SampleJsonWriter
         Number(w, IntervalSeconds, s.IntervalSeconds);
         w.WriteBoolean(Replayed, s.Replayed);
         w.WriteNumber(BufferDroppedTotal, s.BufferDroppedTotal);
+        w.WriteStartArray(Temperatures);
+        foreach (var t in s.Temperatures)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", t.Name);
+            Number(w, "celsius", t.Celsius);
+            Number(w, "highCelsius", t.HighCelsius);
+            Number(w, "criticalCelsius", t.CriticalCelsius);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray(Fans);
+        foreach (var f in s.Fans)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", f.Name);
+            Number(w, "rpm", f.Rpm);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray(Gpus);
+        foreach (var g in s.Gpus)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", g.Index);
+            w.WriteString("name", g.Name);
+            w.WriteString("uuid", g.Uuid);
+            w.WriteString("vendor", g.Vendor);
+            Number(w, "utilizationPercent", g.UtilizationPercent);
+            Number(w, "memoryUtilizationPercent", g.MemoryUtilizationPercent);
+            w.WriteNumber("memoryUsedBytes", g.MemoryUsedBytes);
+            w.WriteNumber("memoryTotalBytes", g.MemoryTotalBytes);
+            Number(w, "temperatureCelsius", g.TemperatureCelsius);
+            Number(w, "powerWatts", g.PowerWatts);
+            Number(w, "powerLimitWatts", g.PowerLimitWatts);
+            Number(w, "fanPercent", g.FanPercent);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray(Containers);
+        foreach (var c in s.Containers)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", c.Id);
+            w.WriteString("name", c.Name);
+            w.WriteString("runtime", c.Runtime);
+            Number(w, "cpuPercent", c.CpuPercent);
+            w.WriteNumber("memoryUsedBytes", c.MemoryUsedBytes);
+            w.WriteNumber("memoryLimitBytes", c.MemoryLimitBytes);
+            Number(w, "rxBytesPerSecond", c.RxBytesPerSecond);
+            Number(w, "txBytesPerSecond", c.TxBytesPerSecond);
+            w.WriteNumber("processCount", c.ProcessCount);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray(FailedCollectors);
+        foreach (var name in s.FailedCollectors)
+        {
+            w.WriteStringValue(name);
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+
+namespace SysMon.Agent.Collectors;
+
+/// <summary>The operating systems the agent has collectors for.</summary>
+public enum AgentPlatform
+{
+    Linux,
+    Windows,
+    MacOS,
+}
+
+/// <summary>
+/// Every collector the agent knows, by stable name and platform: the one table that decides what runs.
+/// Names are what operators switch off (<c>--disable gpu,containers</c>) and what the hub sees in the hello.
+/// </summary>
+internal static class CollectorCatalog
+{
+    /// <summary>One collector: its name, the platform it reads, and how to make it.</summary>
+    public sealed record Entry(string Name, AgentPlatform Platform, Func<HostPaths, ILoggerFactory, IMetricCollector> Create);
+
+    /// <summary>The platform this process runs on.</summary>
+    public static AgentPlatform Current { get; } =
+        OperatingSystem.IsWindows() ? AgentPlatform.Windows
+        : OperatingSystem.IsMacOS() ? AgentPlatform.MacOS
+        : AgentPlatform.Linux;
+
+    /// <summary>The platform's name as the hello carries it.</summary>
+    public static string PlatformName(AgentPlatform platform) => platform switch
+    {
+        AgentPlatform.Windows => "windows",
+        AgentPlatform.MacOS => "macos",
+        _ => "linux",
+    };
+
+    // The order is the order collectors run in. Memory runs before processes: a process's memory_percent
+    // uses this sample's total.
+    public static IReadOnlyList<Entry> All { get; } =
+    [
+        new("uptime", AgentPlatform.Linux, static (p, _) => new UptimeCollector(p)),
+        new("cpu", AgentPlatform.Linux, static (p, _) => new CpuCollector(p)),
+        new("memory", AgentPlatform.Linux, static (p, _) => new MemoryCollector(p)),
+        new("filesystems", AgentPlatform.Linux, static (p, l) => new FilesystemCollector(p, l.CreateLogger<FilesystemCollector>())),
+        new("disks", AgentPlatform.Linux, static (p, _) => new DiskIoCollector(p)),
+        new("network", AgentPlatform.Linux, static (p, _) => new NetworkCollector(p)),
+        new("processes", AgentPlatform.Linux, static (p, _) => new ProcessCollector(p)),
+        // Further entries (sensors, gpu, containers, Windows and macOS collectors) are added here.
+    ];
+
+    /// <summary>Names of the collectors that exist on <paramref name="platform"/>, in run order.</summary>
+    public static IEnumerable<string> NamesFor(AgentPlatform platform) =>
+        All.Where(e => e.Platform == platform).Select(e => e.Name).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Every collector name on any platform (what a configuration may name).</summary>
+    public static IReadOnlySet<string> KnownNames { get; } =
+        All.Select(e => e.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The entries that run on <paramref name="platform"/> with <paramref name="disabled"/> switched off.</summary>
+    public static IEnumerable<Entry> Enabled(AgentPlatform platform, IReadOnlySet<string> disabled) =>
+        All.Where(e => e.Platform == platform && !disabled.Contains(e.Name));
+
+    /// <summary>Makes this platform's enabled collectors.</summary>
+    public static IMetricCollector[] Create(AgentOptions options, ILoggerFactory loggerFactory)
+    {
+        var paths = HostPaths.From(options);
+        return [.. Enabled(Current, options.DisabledCollectorSet).Select(e => e.Create(paths, loggerFactory))];
+    }
+}
