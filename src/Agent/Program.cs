@@ -22,7 +22,7 @@ if (commandLine.ShowHelp)
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Configuration.AddInMemoryCollection(commandLine.Settings);
-builder.Services.AddSystemd();
+builder.UseServiceManager();
 builder.Services.AddSysMonAgent(options => builder.Configuration.GetSection(AgentOptions.SectionName).Bind(options));
 
 if (commandLine.Once)
