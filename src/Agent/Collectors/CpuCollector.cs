@@ -20,6 +20,13 @@ internal readonly record struct LoadAverage(double OneMinute, double FiveMinutes
 /// <summary>CPU utilisation (/proc/stat deltas), frequency (cpufreq or /proc/cpuinfo) and load (/proc/loadavg).</summary>
 internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
 {
+    // /proc/cpuinfo is costly for the kernel to produce (it measures every core's clock) and, where it is the
+    // only source (VMs without cpufreq), barely changes: it is read at most this often.
+    internal static readonly TimeSpan CpuInfoMaxAge = TimeSpan.FromSeconds(30);
+
+    private readonly ProcReader _reader = new();
+    private readonly List<double> _cpuInfoMhz = [];
+    private long _cpuInfoReadAt;
     private ProcStatCpu? _previous;
     private readonly List<double> _frequenciesMhz = [];
 
@@ -31,9 +38,7 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = ProcFile.TryReadAllText(Paths.Proc("stat"))
-            ?? throw new IOException($"Cannot read {Paths.Proc("stat")}.");
-        var current = ParseProcStat(text);
+        var current = ParseProcStat(_reader.ReadText(Paths.Proc("stat")));
         var previous = _previous;
         _previous = current;
 
@@ -56,7 +61,7 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
             }
         }
 
-        ReadFrequenciesMhz(Paths, current.Cores.Length, _frequenciesMhz);
+        ReadFrequenciesMhz(current.Cores.Length);
         if (_frequenciesMhz.Count > 0)
         {
             cpu.CoreFrequencyMhz.AddRange(_frequenciesMhz);
@@ -65,7 +70,7 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
             cpu.FrequencyMaxMhz = _frequenciesMhz.Max();
         }
 
-        if (ProcFile.TryReadAllText(Paths.Proc("loadavg")) is { } loadText)
+        if (_reader.TryReadText(Paths.Proc("loadavg"), out var loadText))
         {
             var load = ParseLoadAverage(loadText);
             cpu.Load1M = load.OneMinute;
@@ -77,12 +82,12 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
     }
 
     /// <summary>Parses the cpu lines and btime of /proc/stat.</summary>
-    public static ProcStatCpu ParseProcStat(string text)
+    public static ProcStatCpu ParseProcStat(ReadOnlySpan<char> text)
     {
         CpuTicks total = default;
         var cores = new List<CpuTicks?>();
         long bootTime = 0;
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             if (line.StartsWith("cpu"))
             {
@@ -150,7 +155,7 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
     }
 
     /// <summary>Parses /proc/loadavg ("0.52 0.58 0.59 2/1045 12345").</summary>
-    public static LoadAverage ParseLoadAverage(string text)
+    public static LoadAverage ParseLoadAverage(ReadOnlySpan<char> text)
     {
         var fields = new FieldReader(text);
         fields.TryNext(out var one);
@@ -160,10 +165,10 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
     }
 
     /// <summary>The "cpu MHz" values of /proc/cpuinfo, in processor order.</summary>
-    public static List<double> ParseCpuInfoMhz(string text)
+    public static List<double> ParseCpuInfoMhz(ReadOnlySpan<char> text)
     {
         var result = new List<double>();
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             if (line.StartsWith("cpu MHz"))
             {
@@ -182,20 +187,21 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
     /// Current frequency per core: cpufreq's scaling_cur_freq (kHz) when every core has one, otherwise the
     /// "cpu MHz" lines of /proc/cpuinfo; empty when neither is there (many VMs and arm boards).
     /// </summary>
-    internal static void ReadFrequenciesMhz(HostPaths paths, int coreCount, List<double> result)
+    private void ReadFrequenciesMhz(int coreCount)
     {
+        var result = _frequenciesMhz;
         result.Clear();
         for (var core = 0; core < coreCount; core++)
         {
-            var path = paths.Sys(string.Create(
+            var path = Paths.Sys(string.Create(
                 CultureInfo.InvariantCulture, $"devices/system/cpu/cpu{core}/cpufreq/scaling_cur_freq"));
-            if (ProcFile.TryReadAllText(path) is not { } khzText)
+            if (!_reader.TryReadText(path, out var khzText))
             {
                 result.Clear();
                 break;
             }
 
-            result.Add(ProcFile.ParseUInt64(khzText.AsSpan().Trim()) / 1000.0);
+            result.Add(ProcFile.ParseUInt64(khzText.Trim()) / 1000.0);
         }
 
         if (result.Count > 0)
@@ -203,9 +209,16 @@ internal sealed class CpuCollector(HostPaths paths) : IMetricCollector
             return;
         }
 
-        if (ProcFile.TryReadAllText(paths.Proc("cpuinfo")) is { } cpuInfo)
+        if (_cpuInfoReadAt == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(_cpuInfoReadAt) >= CpuInfoMaxAge)
         {
-            result.AddRange(ParseCpuInfoMhz(cpuInfo));
+            _cpuInfoReadAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            _cpuInfoMhz.Clear();
+            if (_reader.TryReadText(Paths.Proc("cpuinfo"), out var cpuInfo))
+            {
+                _cpuInfoMhz.AddRange(ParseCpuInfoMhz(cpuInfo));
+            }
         }
+
+        result.AddRange(_cpuInfoMhz);
     }
 }

@@ -24,11 +24,12 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
     /// <inheritdoc />
     public string Name => "disks";
 
+    private readonly ProcReader _reader = new();
+
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = ProcFile.TryReadAllText(Paths.Proc("diskstats"))
-            ?? throw new IOException($"Cannot read {Paths.Proc("diskstats")}.");
+        var text = _reader.ReadText(Paths.Proc("diskstats"));
         _current.Clear();
         foreach (var disk in ParseDiskstats(text))
         {
@@ -49,10 +50,10 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
     }
 
     /// <summary>Parses /proc/diskstats ("254 0 vda 29712 6501 2065634 11629 7750 …").</summary>
-    public static List<DiskCounters> ParseDiskstats(string text)
+    public static List<DiskCounters> ParseDiskstats(ReadOnlySpan<char> text)
     {
         var result = new List<DiskCounters>();
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             var fields = new FieldReader(line);
             fields.Skip(2); // major, minor

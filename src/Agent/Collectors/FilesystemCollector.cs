@@ -47,12 +47,16 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
     /// <inheritdoc />
     public string Name => "filesystems";
 
+    private readonly ProcReader _reader = new();
+
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = ProcFile.TryReadAllText(Paths.Proc("mounts"))
-            ?? ProcFile.TryReadAllText(Paths.Proc("self/mounts"))
-            ?? throw new IOException($"Cannot read {Paths.Proc("mounts")}.");
+        if (!_reader.TryReadText(Paths.Proc("mounts"), out var text))
+        {
+            text = _reader.ReadText(Paths.Proc("self/mounts"));
+        }
+
         foreach (var mount in SelectReported(ParseMounts(text)))
         {
             if (TryStat(mount) is not { TotalBytes: > 0 } usage)
@@ -75,10 +79,10 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
     }
 
     /// <summary>Parses /proc/mounts lines ("/dev/vda1 / ext4 rw,relatime 0 0").</summary>
-    public static List<MountEntry> ParseMounts(string text)
+    public static List<MountEntry> ParseMounts(ReadOnlySpan<char> text)
     {
         var result = new List<MountEntry>();
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             var fields = new FieldReader(line);
             if (fields.TryNext(out var device) && fields.TryNext(out var mountPoint) && fields.TryNext(out var fsType))

@@ -12,22 +12,22 @@ internal sealed class MemoryCollector(HostPaths paths) : IMetricCollector
 {
     internal HostPaths Paths { get; set; } = paths;
 
+    private readonly ProcReader _reader = new();
+
     /// <inheritdoc />
     public string Name => "memory";
 
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = ProcFile.TryReadAllText(Paths.Proc("meminfo"))
-            ?? throw new IOException($"Cannot read {Paths.Proc("meminfo")}.");
-        sample.Memory = ToSample(ParseMeminfo(text));
+        sample.Memory = ToSample(ParseMeminfo(_reader.ReadText(Paths.Proc("meminfo"))));
     }
 
     /// <summary>Parses /proc/meminfo ("MemTotal:       16314748 kB"); missing fields read as 0.</summary>
-    public static MemInfo ParseMeminfo(string text)
+    public static MemInfo ParseMeminfo(ReadOnlySpan<char> text)
     {
         ulong total = 0, free = 0, available = 0, buffers = 0, cached = 0, reclaimable = 0, swapTotal = 0, swapFree = 0;
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             var colon = line.IndexOf(':');
             if (colon <= 0)

@@ -19,11 +19,12 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
     /// <inheritdoc />
     public string Name => "network";
 
+    private readonly ProcReader _reader = new();
+
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = ProcFile.TryReadAllText(Paths.Proc("net/dev"))
-            ?? throw new IOException($"Cannot read {Paths.Proc("net/dev")}.");
+        var text = _reader.ReadText(Paths.Proc("net/dev"));
         _current.Clear();
         foreach (var counters in ParseNetDev(text))
         {
@@ -47,10 +48,10 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
     /// Parses /proc/net/dev. Old kernels glue large byte counts to the colon ("eth0:1234567 …"), so the name
     /// is split at the colon rather than at whitespace.
     /// </summary>
-    public static List<NetDevCounters> ParseNetDev(string text)
+    public static List<NetDevCounters> ParseNetDev(ReadOnlySpan<char> text)
     {
         var result = new List<NetDevCounters>();
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             // The two header lines have no colon; interface names cannot contain one.
             var colon = line.IndexOf(':');

@@ -15,27 +15,38 @@ internal readonly record struct ProcessStatus(uint? EffectiveUid, uint? Threads)
 /// <summary>The busiest processes by CPU, and how many there are.</summary>
 /// <remarks>
 /// Every process costs one read of /proc/PID/stat per sample; status and cmdline are read only for the
-/// top N, because on a busy host those reads dominate the agent's own CPU use.
+/// top N, because on a busy host those reads dominate the agent's own CPU use. The steady state allocates
+/// nothing per process: /proc is listed with readdir, files are read with open/read/close into kept buffers,
+/// and names and command lines are reused while a process keeps them.
 /// </remarks>
 internal sealed class ProcessCollector : IMetricCollector
 {
     internal const int MaxNameChars = 64;
     internal const int MaxCommandLineChars = 256;
 
+    // One-letter states as strings, so a sample does not allocate one per process.
+    private static readonly string[] s_states = [.. Enumerable.Range(0, 128).Select(c => ((char)c).ToString())];
+
     private readonly UserNames _userNames;
     private readonly double _clockTicksPerSecond;
     private readonly long _pageSizeBytes = Environment.SystemPageSize;
+    private readonly ProcReader _reader = new();
+    private readonly List<int> _pids = [];
     private Dictionary<int, ProcessStat> _previous = [];
     private Dictionary<int, ProcessStat> _current = [];
+    private Dictionary<int, CommandLine> _commandLines = [];
+    private Dictionary<int, CommandLine> _nextCommandLines = [];
     private readonly List<Candidate> _candidates = [];
     private bool _primed;
     private HostPaths _paths;
+    private byte[] _procRoot = [];
 
     public ProcessCollector(HostPaths paths, long clockTicksPerSecond = 0)
     {
         _paths = paths;
         _userNames = new UserNames(paths.Etc("passwd"));
         _clockTicksPerSecond = clockTicksPerSecond > 0 ? clockTicksPerSecond : LibC.ClockTicksPerSecond;
+        Paths = paths;
     }
 
     internal HostPaths Paths
@@ -45,6 +56,7 @@ internal sealed class ProcessCollector : IMetricCollector
         {
             _paths = value;
             _userNames.PasswdPath = value.Etc("passwd");
+            _procRoot = ProcReader.NullTerminated(value.ProcRoot);
         }
     }
 
@@ -56,21 +68,30 @@ internal sealed class ProcessCollector : IMetricCollector
     {
         _current.Clear();
         _candidates.Clear();
-        foreach (var directory in Directory.EnumerateDirectories(_paths.ProcRoot))
+        _pids.Clear();
+        var pids = _pids;
+        if (!RawFile.ForEachEntry(_procRoot, ref pids, static (name, ref list) =>
+            {
+                if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                {
+                    list.Add(pid);
+                }
+            }))
         {
-            var pidText = Path.GetFileName(directory.AsSpan());
-            if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
+            throw new IOException($"Cannot list {_paths.ProcRoot}.");
+        }
 
+        Span<byte> path = stackalloc byte[_procRoot.Length + 32];
+        foreach (var pid in _pids)
+        {
             // A process that exits between the directory listing and this read simply is not counted.
-            if (ProcFile.TryReadAllText(Path.Join(directory, "stat")) is not { } statText
-                || ParseStat(statText) is not { } stat)
+            if (!_reader.TryReadText(PidPath(path, pid, "stat"u8), out var statText)
+                || ParseStat(statText, out var rawName) is not { } parsed)
             {
                 continue;
             }
 
+            var stat = parsed with { Name = ReuseOrMakeName(_previous, parsed, rawName) };
             _current[pid] = stat;
             _candidates.Add(new Candidate(stat, BusyTicks(stat)));
         }
@@ -97,6 +118,7 @@ internal sealed class ProcessCollector : IMetricCollector
             : b.Stat.ResidentPages.CompareTo(a.Stat.ResidentPages));
 
         var memoryTotalBytes = sample.Memory?.TotalBytes ?? 0;
+        _nextCommandLines.Clear();
         foreach (var candidate in _candidates)
         {
             if (sample.Processes.Count >= context.TopProcesses)
@@ -104,20 +126,30 @@ internal sealed class ProcessCollector : IMetricCollector
                 break;
             }
 
-            if (ReadDetails(candidate, context.ElapsedSeconds, memoryTotalBytes) is { } process)
+            if (ReadDetails(candidate, context.ElapsedSeconds, memoryTotalBytes, path) is { } process)
             {
                 sample.Processes.Add(process);
             }
         }
+
+        // Only the current top N's command lines are kept.
+        (_commandLines, _nextCommandLines) = (_nextCommandLines, _commandLines);
     }
 
     /// <summary>
     /// Parses /proc/PID/stat. The name (comm) is whatever the process chose and may hold spaces and parentheses,
     /// so it is the text between the first '(' and the LAST ')'. Returns null for malformed input.
     /// </summary>
-    public static ProcessStat? ParseStat(string text)
+    public static ProcessStat? ParseStat(string text) =>
+        ParseStat(text, out var rawName) is { } stat ? stat with { Name = SanitizeName(rawName) } : null;
+
+    /// <summary>
+    /// <see cref="ParseStat(string)"/> without allocating: the name comes back as <paramref name="rawName"/>, raw,
+    /// and the result's Name is empty.
+    /// </summary>
+    public static ProcessStat? ParseStat(ReadOnlySpan<char> span, out ReadOnlySpan<char> rawName)
     {
-        var span = text.AsSpan();
+        rawName = default;
         var open = span.IndexOf('(');
         var close = span.LastIndexOf(')');
         if (open <= 0 || close < open
@@ -126,7 +158,7 @@ internal sealed class ProcessCollector : IMetricCollector
             return null;
         }
 
-        var name = SanitizeName(span[(open + 1)..close]);
+        rawName = span[(open + 1)..close];
         // Fields after the name, numbered as in proc(5): 3 state, 14 utime, 15 stime, 20 num_threads,
         // 22 starttime, 24 rss.
         var fields = new FieldReader(span[(close + 1)..]);
@@ -144,15 +176,15 @@ internal sealed class ProcessCollector : IMetricCollector
         var startTime = fields.NextUInt64();
         fields.Skip(1); // 23 vsize
         var residentPages = fields.NextUInt64();
-        return new ProcessStat(pid, name, state[0], userTicks, systemTicks, (uint)Math.Min(threads, uint.MaxValue),
+        return new ProcessStat(pid, string.Empty, state[0], userTicks, systemTicks, (uint)Math.Min(threads, uint.MaxValue),
             startTime, residentPages);
     }
 
     /// <summary>Parses the Uid (effective, the one ps shows) and Threads lines of /proc/PID/status.</summary>
-    public static ProcessStatus ParseStatus(string text)
+    public static ProcessStatus ParseStatus(ReadOnlySpan<char> text)
     {
         uint? uid = null, threads = null;
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in text.EnumerateLines())
         {
             if (line.StartsWith("Uid:"))
             {
@@ -214,7 +246,7 @@ internal sealed class ProcessCollector : IMetricCollector
             : BusyTicks(current);
     }
 
-    private static string SanitizeName(ReadOnlySpan<char> raw)
+    internal static string SanitizeName(ReadOnlySpan<char> raw)
     {
         var name = ProcFile.Truncate(raw.ToString(), MaxNameChars);
         return name.AsSpan().ContainsAnyInRange('\0', '\u001f')
@@ -228,18 +260,57 @@ internal sealed class ProcessCollector : IMetricCollector
             : name;
     }
 
-    private ProcessSample? ReadDetails(in Candidate candidate, double elapsedSeconds, ulong memoryTotalBytes)
+    /// <summary>The previous sample's name string when the process still has that name, else a new one.</summary>
+    private static string ReuseOrMakeName(Dictionary<int, ProcessStat> previous, in ProcessStat stat, ReadOnlySpan<char> rawName)
+    {
+        // exec keeps the pid and start time but changes comm, so the name is compared, not assumed.
+        return previous.TryGetValue(stat.Pid, out var before)
+            && before.StartTimeTicks == stat.StartTimeTicks
+            && rawName.Length <= MaxNameChars
+            && rawName.SequenceEqual(before.Name)
+                ? before.Name
+                : SanitizeName(rawName);
+    }
+
+    /// <summary>Writes "&lt;proc&gt;/&lt;pid&gt;/&lt;file&gt;\0" into <paramref name="buffer"/>.</summary>
+    private ReadOnlySpan<byte> PidPath(Span<byte> buffer, int pid, ReadOnlySpan<byte> file)
+    {
+        var root = _procRoot.AsSpan(0, _procRoot.Length - 1);
+        root.CopyTo(buffer);
+        var length = root.Length;
+        buffer[length++] = (byte)'/';
+        pid.TryFormat(buffer[length..], out var digits, default, CultureInfo.InvariantCulture);
+        length += digits;
+        buffer[length++] = (byte)'/';
+        file.CopyTo(buffer[length..]);
+        length += file.Length;
+        buffer[length++] = 0;
+        return buffer[..length];
+    }
+
+    private ProcessSample? ReadDetails(in Candidate candidate, double elapsedSeconds, ulong memoryTotalBytes, Span<byte> path)
     {
         var stat = candidate.Stat;
-        var directory = Path.Join(_paths.ProcRoot, stat.Pid.ToString(CultureInfo.InvariantCulture));
         // Both reads fail once the process is gone; such a process is skipped, not reported half-empty.
-        if (ProcFile.TryReadAllText(Path.Join(directory, "status")) is not { } statusText
-            || ProcFile.TryReadAllBytes(Path.Join(directory, "cmdline")) is not { } cmdline)
+        if (!_reader.TryReadText(PidPath(path, stat.Pid, "status"u8), out var statusText))
         {
             return null;
         }
 
         var status = ParseStatus(statusText);
+        if (!_reader.TryReadBytes(PidPath(path, stat.Pid, "cmdline"u8), out var cmdline))
+        {
+            return null;
+        }
+
+        var commandLine = _commandLines.TryGetValue(stat.Pid, out var known)
+            && known.StartTimeTicks == stat.StartTimeTicks
+            && known.Raw.AsSpan().SequenceEqual(cmdline)
+            && ReferenceEquals(known.Name, stat.Name)
+                ? known
+                : new CommandLine(stat.StartTimeTicks, cmdline.ToArray(), stat.Name, FormatCommandLine(cmdline, stat.Name));
+        _nextCommandLines[stat.Pid] = commandLine;
+
         var residentBytes = stat.ResidentPages * (ulong)_pageSizeBytes;
         return new ProcessSample
         {
@@ -250,10 +321,13 @@ internal sealed class ProcessCollector : IMetricCollector
             ResidentBytes = residentBytes,
             MemoryPercent = memoryTotalBytes > 0 ? residentBytes * 100.0 / memoryTotalBytes : 0,
             Threads = status.Threads ?? stat.Threads,
-            State = stat.State.ToString(),
-            CommandLine = FormatCommandLine(cmdline, stat.Name),
+            State = stat.State < s_states.Length ? s_states[stat.State] : stat.State.ToString(),
+            CommandLine = commandLine.Text,
         };
     }
 
     private readonly record struct Candidate(ProcessStat Stat, ulong DeltaTicks);
+
+    /// <summary>A process's formatted command line, kept while its raw bytes and name stay the same.</summary>
+    private sealed record CommandLine(ulong StartTimeTicks, byte[] Raw, string Name, string Text);
 }

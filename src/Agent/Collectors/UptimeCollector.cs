@@ -5,6 +5,8 @@ namespace SysMon.Agent.Collectors;
 /// <summary>Seconds since boot from /proc/uptime.</summary>
 internal sealed class UptimeCollector(HostPaths paths) : IMetricCollector
 {
+    private readonly ProcReader _reader = new();
+
     internal HostPaths Paths { get; set; } = paths;
 
     /// <inheritdoc />
@@ -13,13 +15,11 @@ internal sealed class UptimeCollector(HostPaths paths) : IMetricCollector
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = ProcFile.TryReadAllText(Paths.Proc("uptime"))
-            ?? throw new IOException($"Cannot read {Paths.Proc("uptime")}.");
-        sample.UptimeSeconds = ParseUptime(text);
+        sample.UptimeSeconds = ParseUptime(_reader.ReadText(Paths.Proc("uptime")));
     }
 
     /// <summary>Parses /proc/uptime ("350735.47 234388.90"): the first number is uptime, the second idle time.</summary>
-    public static double ParseUptime(string text)
+    public static double ParseUptime(ReadOnlySpan<char> text)
     {
         var fields = new FieldReader(text);
         return fields.TryNext(out var uptime) ? ProcFile.ParseDouble(uptime) : 0;
