@@ -53,4 +53,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(23, LogLevel.Error, "Hub URL {HubUrl} is not an absolute http or https URL; it is left out of the hub list.", EventName = "BadHubUrlEntry")]
     public static partial void BadHubUrlEntry(ILogger logger, string hubUrl);
+
+    [LoggerMessage(24, LogLevel.Warning, "Hub {HubUrl} is plain http:// on another host: the agent's token crosses the network unencrypted. Use https:// for hubs that check tokens.", EventName = "TokenInCleartext")]
+    public static partial void TokenInCleartext(ILogger logger, string hubUrl);
 }

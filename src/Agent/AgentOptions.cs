@@ -64,6 +64,28 @@ public sealed class AgentOptions
     /// </summary>
     public string? DisabledCollectors { get; set; }
 
+    /// <summary>
+    /// Token the agent presents to hubs (<c>authorization: Bearer …</c> on the ingest stream). Visible ASCII, no
+    /// spaces, at most <see cref="MaxTokenLength"/> characters. Prefer <see cref="TokenFile"/>: a token on the
+    /// command line is visible to every user of the host through /proc.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>A file holding the token (surrounding whitespace ignored), e.g. a systemd credential or a mounted secret.</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>Least severe log level written: Trace, Debug, Information (default), Warning, Error, Critical or None.</summary>
+    public string LogLevel { get; set; } = "Information";
+
+    /// <summary>
+    /// "text" (one line per event; systemd's journal format when started by systemd) or "json" (one JSON object
+    /// per line, with every structured field, for log shippers).
+    /// </summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>Longest token accepted.</summary>
+    public const int MaxTokenLength = 4096;
+
     /// <summary><see cref="DisabledCollectors"/> as a set of names.</summary>
     internal IReadOnlySet<string> DisabledCollectorSet =>
         (DisabledCollectors ?? string.Empty)

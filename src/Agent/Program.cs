@@ -1,41 +1,65 @@
-using Microsoft.Extensions.Logging.Console;
 using SysMon.Agent;
 using SysMon.Agent.Cli;
+using SysMon.Agent.Collectors;
+using SysMon.Agent.Configuration;
 using SysMon.Agent.Extensions;
 
-// Configuration, lowest to highest precedence: defaults in AgentOptions, environment (Agent__HubUrl),
-// command line. There is deliberately no appsettings.json: the hub references this project, and an agent
-// appsettings.json would overwrite the hub's in its output folder.
+// Settings, lowest to highest precedence: defaults in AgentOptions, the settings file, the environment
+// (Agent__HubUrl), the command line; all checked before anything starts. There is deliberately no
+// appsettings.json: the hub references this project, and an agent appsettings.json would overwrite the hub's.
 var commandLine = AgentCommandLine.Parse(args);
 if (commandLine.Error is not null)
 {
-    Console.Error.WriteLine(commandLine.Error);
+    Console.Error.WriteLine($"sysmon-agent: {commandLine.Error}");
     Console.Error.Write(AgentCommandLine.Usage);
     return AgentCommandLine.UsageExitCode;
 }
 
-if (commandLine.ShowHelp)
+switch (commandLine.Command)
 {
-    Console.Out.Write(AgentCommandLine.Usage);
-    return 0;
+    case AgentCommand.Help:
+        Console.Out.Write(AgentCommandLine.Usage);
+        return 0;
+    case AgentCommand.Version:
+        Console.Out.WriteLine(SystemInfo.VersionLine);
+        return 0;
 }
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-builder.Configuration.AddInMemoryCollection(commandLine.Settings);
+var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+var (options, errors) = builder.AddAgentConfiguration(commandLine);
+if (errors.Count > 0)
+{
+    foreach (var error in errors)
+    {
+        Console.Error.WriteLine($"sysmon-agent: configuration error: {error}");
+    }
+
+    return AgentOptionsValidation.ConfigErrorExitCode;
+}
+
 builder.UseServiceManager();
-builder.Services.AddSysMonAgent(options => builder.Configuration.GetSection(AgentOptions.SectionName).Bind(options));
-
-if (commandLine.Once)
-{
-    // stdout carries the JSON; logs go to stderr.
-    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    using var once = builder.Build();
-    using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-    return await OnceCommand.RunAsync(once, Console.Out, cancel.Token);
-}
+builder.AddAgentLogging(options, commandLine.Command);
+builder.Services.AddSysMonAgent(o => builder.Configuration.GetSection(AgentOptions.SectionName).Bind(o));
+builder.Services.PostConfigure<AgentOptions>(o => (o.Token, o.TokenFile) = (options.Token, null));
 
 using var host = builder.Build();
-await host.RunAsync();
-return 0;
+using var cancel = new CancellationTokenSource();
+if (commandLine.Command != AgentCommand.Run)
+{
+    // The daemon's Ctrl+C and SIGTERM belong to the host's lifetime (a graceful stop); a command just ends.
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+}
+
+return commandLine.Command switch
+{
+    AgentCommand.Once => await OnceCommand.RunAsync(host, Console.Out, cancel.Token),
+    AgentCommand.Check => await CheckCommand.RunAsync(host, Console.Out, cancel.Token),
+    AgentCommand.ListCollectors => ListCollectorsCommand.Run(options, Console.Out),
+    _ => await RunAsync(host),
+};
+
+static async Task<int> RunAsync(IHost host)
+{
+    await host.RunAsync();
+    return 0;
+}

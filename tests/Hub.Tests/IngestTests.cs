@@ -54,6 +54,21 @@ public sealed class IngestTests(HubFactory hub) : IClassFixture<HubFactory>
     }
 
     [Fact]
+    public async Task AProbeHelloIsAnsweredWithSettingsAndRegistersNothing()
+    {
+        // What `sysmon-agent --check` sends: the hub must say yes without listing a machine that never streams.
+        var hello = NewHello();
+        hello.Probe = true;
+        using var call = hub.CreateIngestClient().Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }).WithTimeout();
+
+        Assert.Equal(2000U, (await NextAsync(call.ResponseStream)).Settings.SampleIntervalMs);
+        Assert.False(await call.ResponseStream.MoveNext().WithTimeout(), "the hub keeps a probe's stream open");
+        using var http = hub.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/machines/{hello.MachineId}").WithTimeout()).StatusCode);
+    }
+
+    [Fact]
     public async Task ConnectedMachineAppearsInTheRestListOnlineAndGoesOfflineWhenItsStreamCloses()
     {
         var hello = NewHello();

@@ -17,6 +17,10 @@ internal static class SystemInfo
     /// <summary>The agent's informational version without the "+commit" build metadata.</summary>
     public static string AgentVersion { get; } = ReadAgentVersion();
 
+    /// <summary>What <c>--version</c> prints: version, platform, and whether this is the native (AOT) build.</summary>
+    public static string VersionLine { get; } = string.Create(CultureInfo.InvariantCulture,
+        $"sysmon-agent {AgentVersion} ({CollectorCatalog.PlatformName(CollectorCatalog.Current)}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}, {(System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? ".NET " + Environment.Version : "NativeAOT")}, protocol {ProtocolVersion})");
+
     /// <summary>
     /// The hello for this platform: identity, hardware summary, and which collectors run.
     /// </summary>

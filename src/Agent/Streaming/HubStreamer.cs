@@ -97,6 +97,11 @@ internal sealed class HubStreamer : BackgroundService
             return;
         }
 
+        foreach (var hub in Configuration.AgentOptionsValidation.CleartextTokenHubs(_options))
+        {
+            AgentLog.TokenInCleartext(_logger, hub);
+        }
+
         var channels = new GrpcChannel?[addresses.Count];
         try
         {
@@ -126,23 +131,6 @@ internal sealed class HubStreamer : BackgroundService
             }
         }
     }
-
-    private static GrpcChannel CreateChannel(Uri hubUrl) =>
-        GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                // Pings notice a hub that vanished without closing the TCP connection (a pulled cable, a
-                // killed VM) long before TCP would.
-                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                EnableMultipleHttp2Connections = true,
-            },
-            DisposeHttpClient = true,
-        });
 
     private static string Describe(Exception e) => e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message;
 
@@ -229,7 +217,7 @@ internal sealed class HubStreamer : BackgroundService
             try
             {
                 // One channel per address, made on first use and kept: it holds the HTTP/2 connection.
-                var channel = channels[index] ??= CreateChannel(addresses[index]);
+                var channel = channels[index] ??= HubChannel.Create(addresses[index]);
                 end = await RunConnectionAsync(channel, hubUrl, machineId, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
@@ -276,7 +264,7 @@ internal sealed class HubStreamer : BackgroundService
         Task? watching = null;
         try
         {
-            call = new AgentIngest.AgentIngestClient(channel).Connect(cancellationToken: connection.Call.Token);
+            call = new AgentIngest.AgentIngestClient(channel).Connect(HubChannel.Headers(_options.Token), cancellationToken: connection.Call.Token);
             var hello = SystemInfo.ReadPlatformHello(_options, machineId, Volatile.Read(ref _sampleIntervalMs), _sampler.CollectorNames);
             await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, connection.Writes.Token).ConfigureAwait(false);
 

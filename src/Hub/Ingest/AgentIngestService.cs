@@ -40,6 +40,15 @@ public sealed class AgentIngestService(
         }
         var hello = await ReadHelloAsync(requestStream, context.CancellationToken);
         var settings = options.Value;
+        if (hello.Probe)
+        {
+            // `sysmon-agent --check`: the hello passed every rule; answer as to a real agent, register nothing.
+            await responseStream.WriteAsync(new HubMessage { Settings = SettingsFor(settings) }, context.CancellationToken);
+            logger.LogInformation("Agent {MachineId} ({Hostname}) checked in from {Peer} (probe; not registered)",
+                hello.MachineId, hello.Hostname, context.Peer);
+            return;
+        }
+
         using var session = new AgentSession(hello.MachineId, Guid.NewGuid().ToString("N"), responseStream, context.CancellationToken)
         {
             Hostname = hello.Hostname,
@@ -59,14 +68,7 @@ public sealed class AgentIngestService(
         Task? writer = null;
         try
         {
-            await session.SendAsync(new HubMessage
-            {
-                Settings = new Settings
-                {
-                    SampleIntervalMs = (uint)settings.EffectiveSampleIntervalMs,
-                    TopProcesses = (uint)Math.Clamp(settings.TopProcesses, 0, 100),
-                },
-            });
+            await session.SendAsync(new HubMessage { Settings = SettingsFor(settings) });
             writer = WriteAsync(hello, session, queue.Reader, cancellationToken);
             while (await requestStream.MoveNext(cancellationToken))
             {
@@ -119,6 +121,12 @@ public sealed class AgentIngestService(
             }
         }
     }
+
+    private static Settings SettingsFor(HubOptions settings) => new()
+    {
+        SampleIntervalMs = (uint)settings.EffectiveSampleIntervalMs,
+        TopProcesses = (uint)Math.Clamp(settings.TopProcesses, 0, 100),
+    };
 
     /// <summary>The stream's single writer: store, publish, acknowledge, in order.</summary>
     private async Task WriteAsync(Hello hello, AgentSession session, ChannelReader<Sample> samples, CancellationToken cancellationToken)

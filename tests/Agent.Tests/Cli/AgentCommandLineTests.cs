@@ -47,12 +47,52 @@ public class AgentCommandLineTests
     [InlineData("--interval", "fast")]
     [InlineData("--top", "-1")]
     [InlineData("positional")]
+    [InlineData("--config")]
+    [InlineData("--check=yes")]
     public void UnusableCommandLinesAreRejectedWithAReason(params string[] args)
     {
         var parsed = AgentCommandLine.Parse(args);
 
         Assert.NotNull(parsed.Error);
         Assert.Empty(parsed.Settings);
+    }
+
+    [Fact]
+    public void DaemonSwitchesMapToAgentConfigurationKeys()
+    {
+        var parsed = AgentCommandLine.Parse(
+            ["--config", "/etc/sysmon/agent.json", "--token-file", "/run/credentials/token", "--token=abc",
+             "--disable", "gpu,containers", "--log-level", "Debug", "--log-format=json"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal(AgentCommand.Run, parsed.Command);
+        Assert.Equal("/etc/sysmon/agent.json", parsed.ConfigFile);
+        Assert.False(parsed.Settings.ContainsKey("Agent:ConfigFile"));
+        Assert.Equal("/run/credentials/token", parsed.Settings["Agent:TokenFile"]);
+        Assert.Equal("abc", parsed.Settings["Agent:Token"]);
+        Assert.Equal("gpu,containers", parsed.Settings["Agent:DisabledCollectors"]);
+        Assert.Equal("Debug", parsed.Settings["Agent:LogLevel"]);
+        Assert.Equal("json", parsed.Settings["Agent:LogFormat"]);
+    }
+
+    [Theory]
+    [InlineData(AgentCommand.Once, "--once")]
+    [InlineData(AgentCommand.Check, "--check")]
+    [InlineData(AgentCommand.ListCollectors, "--list-collectors")]
+    [InlineData(AgentCommand.Version, "--version")]
+    [InlineData(AgentCommand.Version, "-V")]
+    [InlineData(AgentCommand.Help, "--check", "--help")]
+    [InlineData(AgentCommand.Help, "-h", "--check")]
+    public void CommandSwitchesChooseTheCommandAndHelpWins(AgentCommand expected, params string[] args)
+    {
+        Assert.Equal(expected, AgentCommandLine.Parse(args).Command);
+    }
+
+    [Fact]
+    public void UsageListsEveryDaemonSwitch()
+    {
+        Assert.All(["--config", "--token", "--token-file", "--disable", "--check", "--version", "--list-collectors", "--log-level", "--log-format"],
+            option => Assert.Contains(option, AgentCommandLine.Usage, StringComparison.Ordinal));
     }
 
     [Fact]

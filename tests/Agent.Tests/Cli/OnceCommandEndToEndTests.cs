@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SysMon.Agent.Tests.Cli;
@@ -6,8 +5,6 @@ namespace SysMon.Agent.Tests.Cli;
 /// <summary>Runs the built sysmon-agent.dll the way an operator would.</summary>
 public class OnceCommandEndToEndTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task OncePrintsHelloAndARealSampleAsJsonAndExitsZero()
     {
@@ -49,47 +46,8 @@ public class OnceCommandEndToEndTests
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(AgentDll)!, "appsettings.json")));
     }
 
-    private static string AgentDll
-    {
-        get
-        {
-            // The agent's own build output (UseArtifactsOutput: artifacts/bin/<project>/<configuration>/), not the
-            // copy next to the tests: this project also references ASP.NET Core for its fake hubs, so the Hosting
-            // assemblies the agent needs come from that shared framework here and are not copied beside the tests.
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var path = Path.Combine(testOutput.Parent!.Parent!.FullName, "SysMon.Agent", testOutput.Name, "sysmon-agent.dll");
-            Assert.True(File.Exists(path), $"{path} is missing: build the solution first.");
-            Assert.True(File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")), "sysmon-agent.runtimeconfig.json is missing.");
-            return path;
-        }
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAgentAsync(params string[] args) =>
+        AgentExecutable.RunAsync(args);
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAgentAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(AgentDll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Keep the host's own configuration out of the test.
-        start.Environment.Remove("Agent__HubUrl");
-        start.Environment.Remove("Agent__MachineId");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(s_deadline);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sysmon-agent {string.Join(' ', args)} did not exit within {s_deadline}.");
-        }
-
-        return (process.ExitCode, await stdout.WaitAsync(s_deadline), await stderr.WaitAsync(s_deadline));
-    }
+    private static string AgentDll => AgentExecutable.Dll;
 }

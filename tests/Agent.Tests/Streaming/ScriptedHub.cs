@@ -42,6 +42,12 @@ public sealed class ScriptedHub : IAsyncDisposable
 
     public ulong[] Sequences => Received.Select(r => r.Sequence).ToArray();
 
+    /// <summary>Every hello received, probes included, with the authorization header it came with.</summary>
+    public ConcurrentQueue<(Hello Hello, string? Authorization)> Hellos { get; } = new();
+
+    /// <summary>When set, streams without "authorization: Bearer {token}" are refused with UNAUTHENTICATED.</summary>
+    public string? RequiredToken { get; set; }
+
     public static async Task<ScriptedHub> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -86,6 +92,19 @@ public sealed class ScriptedHub : IAsyncDisposable
             if (!await requestStream.MoveNext(killed.Token) || requestStream.Current.PayloadCase != AgentMessage.PayloadOneofCase.Hello)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "hello first"));
+            }
+
+            var authorization = context.RequestHeaders.GetValue("authorization");
+            hub.Hellos.Enqueue((requestStream.Current.Hello, authorization));
+            if (hub.RequiredToken is { } token && authorization != "Bearer " + token)
+            {
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "unknown agent token"));
+            }
+
+            if (requestStream.Current.Hello.Probe)
+            {
+                await responseStream.WriteAsync(new HubMessage { Settings = new Settings { SampleIntervalMs = 1000, TopProcesses = 10 } });
+                return;
             }
 
             var connection = Interlocked.Increment(ref hub._connections);

@@ -1,0 +1,137 @@
+using SysMon.Agent.Configuration;
+
+namespace SysMon.Agent.Tests.Configuration;
+
+public class AgentOptionsValidationTests
+{
+    private static AgentOptions Valid() => new() { HubUrl = "http://hub:5001" };
+
+    [Fact]
+    public void TheDefaultsAreValid()
+    {
+        Assert.Empty(AgentOptionsValidation.Validate(new AgentOptions()));
+    }
+
+    [Theory]
+    [InlineData("SampleIntervalMs", 100, "SampleIntervalMs is 100; it must be 250..60000 ms.")]
+    [InlineData("SampleIntervalMs", 60_001, "SampleIntervalMs is 60001; it must be 250..60000 ms.")]
+    [InlineData("TopProcesses", 101, "TopProcesses is 101; it must be 0..100 processes.")]
+    [InlineData("BufferSeconds", -1, "BufferSeconds is -1; it must be 0..86400 s.")]
+    [InlineData("AckTimeoutSeconds", -5, "AckTimeoutSeconds is -5; it must be 0..3600 s.")]
+    public void OutOfRangeNumbersAreErrorsNotSilentlyClamped(string name, int value, string expected)
+    {
+        var options = Valid();
+        typeof(AgentOptions).GetProperty(name)!.SetValue(options, value);
+
+        Assert.Equal([expected], AgentOptionsValidation.Validate(options));
+    }
+
+    [Fact]
+    public void EveryBadHubAddressIsNamed()
+    {
+        var options = Valid();
+        options.HubUrl = "http://ok:5001, hub:5001 ,ftp://x";
+
+        var errors = AgentOptionsValidation.Validate(options);
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Contains("'hub:5001'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'ftp://x'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NoHubIsAnErrorOnlyForCommandsThatStream()
+    {
+        var options = Valid();
+        options.HubUrl = " ";
+
+        Assert.Contains("HubUrl is empty", Assert.Single(AgentOptionsValidation.Validate(options)), StringComparison.Ordinal);
+        Assert.Empty(AgentOptionsValidation.Validate(options, needsHub: false));
+    }
+
+    [Fact]
+    public void AnUnknownCollectorIsAnErrorThatListsTheKnownOnes()
+    {
+        var options = Valid();
+        options.DisabledCollectors = "cpu, gpus";
+
+        var error = Assert.Single(AgentOptionsValidation.Validate(options));
+
+        Assert.Contains("'gpus'", error, StringComparison.Ordinal);
+        Assert.Contains("processes", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("")]
+    [InlineData("naïve")]
+    public void ATokenThatCannotBeAHeaderValueIsAnError(string token)
+    {
+        var options = Valid();
+        options.Token = token;
+
+        Assert.StartsWith("Token ", Assert.Single(AgentOptionsValidation.Validate(options)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TokenAndTokenFileTogetherAreAnError()
+    {
+        var options = Valid();
+        options.Token = "abc";
+        options.TokenFile = "/etc/sysmon/token";
+
+        Assert.Equal(["Token and TokenFile are both set: set one."], AgentOptionsValidation.Validate(options));
+    }
+
+    [Fact]
+    public void ATokenFileIsReadAndTrimmed()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "  s3cr3t-token\n");
+            var options = Valid();
+            options.TokenFile = file;
+
+            Assert.Null(AgentOptionsValidation.LoadTokenFile(options));
+            Assert.Equal("s3cr3t-token", options.Token);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void AnUnreadableTokenFileIsAnErrorNamingIt()
+    {
+        var options = Valid();
+        options.TokenFile = "/nonexistent/sysmon-token";
+
+        Assert.Contains("/nonexistent/sysmon-token", AgentOptionsValidation.LoadTokenFile(options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LevelsFormatsAndRootsAreChecked()
+    {
+        var options = Valid();
+        options.LogLevel = "Loud";
+        options.LogFormat = "xml";
+        options.ProcRoot = "/nonexistent/proc";
+
+        var errors = AgentOptionsValidation.Validate(options);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("LogLevel 'Loud'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("LogFormat 'xml'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ProcRoot", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ATokenBoundForAPlaintextRemoteHubIsPointedOut()
+    {
+        var options = new AgentOptions { HubUrl = "http://localhost:5001,http://hub:5001,https://secure:5001", Token = "t" };
+
+        Assert.Equal(["http://hub:5001"], AgentOptionsValidation.CleartextTokenHubs(options));
+    }
+}
