@@ -22,6 +22,8 @@ chromium_bin() {
 packages=()
 command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || packages+=(redis-server)
 chromium_bin >/dev/null || packages+=(chromium)
+# systemd-analyze checks the agent's unit file (verify, security); systemd need not be running.
+command -v systemd-analyze >/dev/null || packages+=(systemd)
 ((${#packages[@]})) || exit 0
 
 if ! command -v apt-get >/dev/null; then
