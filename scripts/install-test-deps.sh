@@ -22,6 +22,7 @@ chromium_bin() {
 packages=()
 command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || packages+=(redis-server)
 chromium_bin >/dev/null || packages+=(chromium)
+command -v cc >/dev/null || packages+=(gcc)
 ((${#packages[@]})) || exit 0
 
 if ! command -v apt-get >/dev/null; then
