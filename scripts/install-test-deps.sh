@@ -24,6 +24,8 @@ command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || packages+=
 chromium_bin >/dev/null || packages+=(chromium)
 # systemd-analyze checks the agent's unit file (verify, security); systemd need not be running.
 command -v systemd-analyze >/dev/null || packages+=(systemd)
+# The GPU tests compile a stand-in NVML library from nvml.h's prototypes.
+command -v cc >/dev/null || packages+=(gcc)
 ((${#packages[@]})) || exit 0
 
 if ! command -v apt-get >/dev/null; then

@@ -43,6 +43,9 @@ internal static class CollectorCatalog
         new("filesystems", AgentPlatform.Linux, static (p, l) => new FilesystemCollector(p, l.CreateLogger<FilesystemCollector>())),
         new("disks", AgentPlatform.Linux, static (p, _) => new DiskIoCollector(p)),
         new("network", AgentPlatform.Linux, static (p, _) => new NetworkCollector(p)),
+        new("sensors", AgentPlatform.Linux, static (p, _) => new SensorsCollector(p)),
+        new("gpu", AgentPlatform.Linux, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
+        new("gpu", AgentPlatform.Windows, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
         new("processes", AgentPlatform.Linux, static (p, _) => new ProcessCollector(p)),
         // Further entries (sensors, gpu, containers, Windows and macOS collectors) are added here.
     ];
