@@ -29,6 +29,8 @@ internal sealed record AgentCommandLine(
                                after a reconnect; 0..86400 s, default 900
           --ack-timeout N      leave a hub that acknowledges nothing for N s;      (Agent:AckTimeoutSeconds)
                                default 30, 0 turns the check off
+          --host-root PATH     the host's / mounted in a container, e.g. /host:    (Agent:HostRoot)
+                               report the host, not the container
           --proc-root PATH     where procfs is mounted, default /proc              (Agent:ProcRoot)
           --sys-root PATH      where sysfs is mounted, default /sys                (Agent:SysRoot)
           --etc-root PATH      the host's /etc, default /etc                       (Agent:EtcRoot)
@@ -49,6 +51,7 @@ internal sealed record AgentCommandLine(
         ["--top"] = "Agent:TopProcesses",
         ["--buffer-seconds"] = "Agent:BufferSeconds",
         ["--ack-timeout"] = "Agent:AckTimeoutSeconds",
+        ["--host-root"] = "Agent:HostRoot",
         ["--proc-root"] = "Agent:ProcRoot",
         ["--sys-root"] = "Agent:SysRoot",
         ["--etc-root"] = "Agent:EtcRoot",

@@ -39,7 +39,7 @@ internal static class CollectorCatalog
     [
         new("uptime", AgentPlatform.Linux, static (p, _) => new UptimeCollector(p)),
         new("cpu", AgentPlatform.Linux, static (p, _) => new CpuCollector(p)),
-        new("memory", AgentPlatform.Linux, static (p, _) => new MemoryCollector(p)),
+        new("memory", AgentPlatform.Linux, static (p, _) => new MemoryCollector(p, MemoryCollector.ShouldUseOwnCgroup(p))),
         new("filesystems", AgentPlatform.Linux, static (p, l) => new FilesystemCollector(p, l.CreateLogger<FilesystemCollector>())),
         new("disks", AgentPlatform.Linux, static (p, _) => new DiskIoCollector(p)),
         new("network", AgentPlatform.Linux, static (p, _) => new NetworkCollector(p)),
