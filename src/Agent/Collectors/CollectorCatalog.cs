@@ -43,6 +43,7 @@ internal static class CollectorCatalog
         new("filesystems", AgentPlatform.Linux, static (p, l) => new FilesystemCollector(p, l.CreateLogger<FilesystemCollector>())),
         new("disks", AgentPlatform.Linux, static (p, _) => new DiskIoCollector(p)),
         new("network", AgentPlatform.Linux, static (p, _) => new NetworkCollector(p)),
+        new("containers", AgentPlatform.Linux, static (p, _) => new ContainerCollector(p)),
         new("processes", AgentPlatform.Linux, static (p, _) => new ProcessCollector(p)),
         // Further entries (sensors, gpu, containers, Windows and macOS collectors) are added here.
     ];
