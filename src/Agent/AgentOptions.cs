@@ -45,6 +45,13 @@ public sealed class AgentOptions
     /// <summary>How many processes to report per sample, highest CPU first (clamped to 0..100).</summary>
     public int TopProcesses { get; set; } = 10;
 
+    /// <summary>
+    /// The host's "/" mounted into the agent's container (<c>/host</c>), like node_exporter's --path.rootfs: proc, sys
+    /// and etc default to the folders under it, and the agent reads the host's network, mounts and container
+    /// metadata through it. Null when the agent runs on the host (or should report only its container).
+    /// </summary>
+    public string? HostRoot { get; set; }
+
     /// <summary>Where procfs is mounted; tests point it at a captured fixture tree.</summary>
     public string ProcRoot { get; set; } = "/proc";
 

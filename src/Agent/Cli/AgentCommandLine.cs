@@ -72,6 +72,8 @@ internal sealed record AgentCommandLine(
                                default 30, 0 turns the check off
           --log-level LEVEL    Trace, Debug, Information (default), Warning, …     (LogLevel)
           --log-format FMT     text (default) or json                              (LogFormat)
+          --host-root PATH     the host's / mounted in a container, e.g. /host:    (HostRoot)
+                               report the host, not the container
           --proc-root PATH     where procfs is mounted, default /proc              (ProcRoot)
           --sys-root PATH      where sysfs is mounted, default /sys                (SysRoot)
           --etc-root PATH      the host's /etc, default /etc                       (EtcRoot)
@@ -96,6 +98,7 @@ internal sealed record AgentCommandLine(
         ["--ack-timeout"] = "Agent:AckTimeoutSeconds",
         ["--log-level"] = "Agent:LogLevel",
         ["--log-format"] = "Agent:LogFormat",
+        ["--host-root"] = "Agent:HostRoot",
         ["--proc-root"] = "Agent:ProcRoot",
         ["--sys-root"] = "Agent:SysRoot",
         ["--etc-root"] = "Agent:EtcRoot",

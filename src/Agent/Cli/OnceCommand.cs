@@ -30,7 +30,7 @@ internal static class OnceCommand
         var options = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SysMon.Agent.Once");
         var sampler = host.Services.GetRequiredService<Sampler>();
-        var machineId = MachineIdentity.Resolve(options.MachineId, options.EtcRoot, options.StateDirectory, logger);
+        var machineId = MachineIdentity.Resolve(options.MachineId, HostPaths.From(options).EtcRoot, options.StateDirectory, logger);
         var hello = SystemInfo.ReadPlatformHello(options, machineId, sampler.SampleIntervalMs, sampler.CollectorNames);
         var sample = await sampler.SampleOnceAsync(cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync(Format(hello, sample).AsMemory(), cancellationToken).ConfigureAwait(false);

@@ -39,13 +39,14 @@ internal static class CollectorCatalog
     [
         new("uptime", AgentPlatform.Linux, static (p, _) => new UptimeCollector(p)),
         new("cpu", AgentPlatform.Linux, static (p, _) => new CpuCollector(p)),
-        new("memory", AgentPlatform.Linux, static (p, _) => new MemoryCollector(p)),
+        new("memory", AgentPlatform.Linux, static (p, _) => new MemoryCollector(p, MemoryCollector.ShouldUseOwnCgroup(p))),
         new("filesystems", AgentPlatform.Linux, static (p, l) => new FilesystemCollector(p, l.CreateLogger<FilesystemCollector>())),
         new("disks", AgentPlatform.Linux, static (p, _) => new DiskIoCollector(p)),
         new("network", AgentPlatform.Linux, static (p, _) => new NetworkCollector(p)),
         new("sensors", AgentPlatform.Linux, static (p, _) => new SensorsCollector(p)),
         new("gpu", AgentPlatform.Linux, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
         new("gpu", AgentPlatform.Windows, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
+        new("containers", AgentPlatform.Linux, static (p, _) => new ContainerCollector(p)),
         new("processes", AgentPlatform.Linux, static (p, _) => new ProcessCollector(p)),
         // Further entries (sensors, gpu, containers, Windows and macOS collectors) are added here.
     ];

@@ -52,7 +52,14 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        if (!_reader.TryReadText(Paths.Proc("mounts"), out var text))
+        ReadOnlySpan<char> text;
+        if (Paths.HostMountedIn)
+        {
+            // The agent's own mount table is its container's; the host's is its init's. Mount points are then
+            // the host's paths and are statted under the host root.
+            text = _reader.ReadText(Paths.HostNamespaceProc("mounts"));
+        }
+        else if (!_reader.TryReadText(Paths.Proc("mounts"), out text))
         {
             text = _reader.ReadText(Paths.Proc("self/mounts"));
         }
@@ -164,6 +171,12 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
         static bool IsOctal(char c) => c is >= '0' and <= '7';
     }
 
+    /// <summary>
+    /// Where the agent stats a host mount point: the point itself on the host, the point under the host root when
+    /// the host is mounted in (which sees the host's later mounts only with rslave propagation).
+    /// </summary>
+    internal static string StatPath(HostPaths paths, string mountPoint) => paths.Root(mountPoint);
+
     /// <summary>Whether statvfs of this filesystem type can block on a remote server.</summary>
     internal static bool IsRemote(string fsType) =>
         s_remoteTypes.Contains(fsType) || fsType.StartsWith("fuse", StringComparison.Ordinal);
@@ -172,9 +185,10 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
     {
         // Local filesystems answer statvfs from memory; calling them directly keeps the sample cheap and
         // independent of a busy thread pool.
+        var statPath = StatPath(Paths, mount.MountPoint);
         if (!IsRemote(mount.FsType))
         {
-            return LibC.TryStatVfs(mount.MountPoint);
+            return LibC.TryStatVfs(statPath);
         }
 
         var mountPoint = mount.MountPoint;
@@ -192,7 +206,7 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
         // A dedicated thread, not the pool: a dead server then costs one parked thread, never pool starvation,
         // and a starved pool cannot make a healthy mount look hung.
         var completion = new TaskCompletionSource<FilesystemUsage?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() => completion.TrySetResult(LibC.TryStatVfs(mountPoint)))
+        var thread = new Thread(() => completion.TrySetResult(LibC.TryStatVfs(statPath)))
         {
             IsBackground = true,
             Name = "sysmon statvfs",

@@ -9,6 +9,8 @@ internal readonly record struct NetDevCounters(
     ulong TxBytes, ulong TxPackets, ulong TxErrors, ulong TxDrops);
 
 /// <summary>Traffic of every network interface except loopback (/proc/net/dev deltas).</summary>
+/// <remarks>With the host mounted in, the host's interfaces are pid 1's (/proc/1/net/dev): /proc/net/dev lists
+/// those of the reading process's network namespace, the agent's container.</remarks>
 internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
 {
     private Dictionary<string, NetDevCounters> _previous = new(StringComparer.Ordinal);
@@ -24,7 +26,7 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
-        var text = _reader.ReadText(Paths.Proc("net/dev"));
+        var text = _reader.ReadText(Paths.HostNamespaceProc("net/dev"));
         _current.Clear();
         foreach (var counters in ParseNetDev(text))
         {

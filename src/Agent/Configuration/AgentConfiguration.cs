@@ -24,7 +24,7 @@ internal static class AgentConfiguration
         nameof(AgentOptions.MachineId), nameof(AgentOptions.SampleIntervalMs), nameof(AgentOptions.TopProcesses),
         nameof(AgentOptions.BufferSeconds), nameof(AgentOptions.AckTimeoutSeconds),
         nameof(AgentOptions.DisabledCollectors), nameof(AgentOptions.ProcRoot), nameof(AgentOptions.SysRoot),
-        nameof(AgentOptions.EtcRoot), nameof(AgentOptions.StateDirectory), nameof(AgentOptions.LogLevel),
+        nameof(AgentOptions.EtcRoot), nameof(AgentOptions.HostRoot), nameof(AgentOptions.StateDirectory), nameof(AgentOptions.LogLevel),
         nameof(AgentOptions.LogFormat),
     ];
 

@@ -107,7 +107,7 @@ internal sealed class HubStreamer : BackgroundService
         {
             // The hub runs this agent in-process; its Kestrel is not listening before ApplicationStarted.
             await WaitForApplicationStartedAsync(stoppingToken).ConfigureAwait(false);
-            var machineId = MachineIdentity.Resolve(_options.MachineId, _options.EtcRoot, _options.StateDirectory, _logger);
+            var machineId = MachineIdentity.Resolve(_options.MachineId, HostPaths.From(_options).EtcRoot, _options.StateDirectory, _logger);
             _sampler.Prime();
             var sampling = SampleLoopAsync(stoppingToken);
             try

@@ -33,6 +33,16 @@ public class AgentCommandLineTests
     }
 
     [Fact]
+    public void HostRootMapsToItsConfigurationKey()
+    {
+        var parsed = AgentCommandLine.Parse(["--host-root", "/host"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal("/host", parsed.Settings["Agent:HostRoot"]);
+        Assert.Contains("--host-root", AgentCommandLine.Usage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UsageListsEverySwitch()
     {
         Assert.All(["--hub", "--buffer-seconds", "--ack-timeout", "--interval", "--top", "--once"],
