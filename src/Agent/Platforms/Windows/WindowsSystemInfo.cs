@@ -24,21 +24,13 @@ internal static unsafe class WindowsSystemInfo
         var haveVersion = WindowsNative.RtlGetVersion(ref version) == WindowsNative.StatusSuccess;
         var build = haveVersion ? (int)version.BuildNumber : Environment.OSVersion.Version.Build;
 
-        string? productName = null, displayVersion = null;
-        var revision = 0;
-        using (var key = OpenLocalMachine(CurrentVersionKey))
-        {
-            productName = key?.GetValue("ProductName") as string;
-            // DisplayVersion ("23H2") since 20H2; ReleaseId ("2004") before.
-            displayVersion = key?.GetValue("DisplayVersion") as string ?? key?.GetValue("ReleaseId") as string;
-            revision = key?.GetValue("UBR") is int ubr ? ubr : 0;
-        }
-
-        string cpuModel;
-        using (var key = OpenLocalMachine(ProcessorKey))
-        {
-            cpuModel = ProcFile.Truncate((key?.GetValue("ProcessorNameString") as string)?.Trim() ?? string.Empty, 256);
-        }
+        var productName = ReadLocalMachine(CurrentVersionKey, "ProductName") as string;
+        // DisplayVersion ("23H2") since 20H2; ReleaseId ("2004") before.
+        var displayVersion = ReadLocalMachine(CurrentVersionKey, "DisplayVersion") as string
+            ?? ReadLocalMachine(CurrentVersionKey, "ReleaseId") as string;
+        var revision = ReadLocalMachine(CurrentVersionKey, "UBR") is int ubr ? ubr : 0;
+        var cpuModel = ProcFile.Truncate(
+            (ReadLocalMachine(ProcessorKey, "ProcessorNameString") as string)?.Trim() ?? string.Empty, 256);
 
         var memory = new WindowsNative.MemoryStatusEx { Length = (uint)sizeof(WindowsNative.MemoryStatusEx) };
         var totalMemory = WindowsNative.GlobalMemoryStatusEx(ref memory) ? memory.TotalPhys : 0;
@@ -67,22 +59,19 @@ internal static unsafe class WindowsSystemInfo
     }
 
     /// <summary>The registry's MachineGuid (set at install, unique per Windows installation); null when unreadable.</summary>
-    public static string? ReadMachineGuid()
-    {
-        using var key = OpenLocalMachine(@"SOFTWARE\Microsoft\Cryptography");
-        return key?.GetValue("MachineGuid") as string;
-    }
+    public static string? ReadMachineGuid() => ReadLocalMachine(@"SOFTWARE\Microsoft\Cryptography", "MachineGuid") as string;
 
     /// <summary>
-    /// A key of HKLM in the 64-bit view (a 32-bit process would otherwise be redirected to WOW6432Node, which has
-    /// no MachineGuid); null when it is missing or unreadable.
+    /// A value under HKLM, read in the 64-bit view (a 32-bit process would otherwise be redirected to
+    /// WOW6432Node, which has no MachineGuid); null when the key or value is missing or unreadable.
     /// </summary>
-    private static RegistryKey? OpenLocalMachine(string path)
+    private static object? ReadLocalMachine(string keyPath, string valueName)
     {
         try
         {
             using var root = RegistryKey.OpenBaseKey(RegistryHive.LocalMachine, RegistryView.Registry64);
-            return root.OpenSubKey(path);
+            using var key = root.OpenSubKey(keyPath);
+            return key?.GetValue(valueName);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {

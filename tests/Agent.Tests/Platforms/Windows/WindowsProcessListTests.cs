@@ -174,13 +174,4 @@ public class WindowsProcessListTests
         Assert.Equal(150, WindowsTicks.CpuPercentOfOneCore(30_000_000, 2.0), 9);
         Assert.Equal(0, WindowsTicks.CpuPercentOfOneCore(30_000_000, 0));
     }
-
-    [Fact]
-    public void FileTimesConvertToUnixSeconds()
-    {
-        Assert.Equal(0, WindowsTicks.FileTimeToUnixSeconds(WindowsTicks.UnixEpochFileTime));
-        // 2024-01-01T00:00:00Z
-        Assert.Equal(1_704_067_200, WindowsTicks.FileTimeToUnixSeconds(133_485_408_000_000_000));
-        Assert.Equal(0, WindowsTicks.FileTimeToUnixSeconds(0));
-    }
 }
