@@ -125,6 +125,8 @@ internal sealed unsafe class WindowsCpuCollector : IMetricCollector
             return;
         }
 
+        // The call wants a record for every processor in the system (all groups), even though the times above
+        // cover one group; the buffer is sized for all of them and only this group's numbers are kept.
         var needed = processorCount * WindowsCpuTimes.PowerInformationSize;
         if (_powerBuffer.Length < needed)
         {
@@ -134,16 +136,18 @@ internal sealed unsafe class WindowsCpuCollector : IMetricCollector
         int status;
         fixed (byte* buffer = _powerBuffer)
         {
-            status = WindowsNative.CallNtPowerInformation(WindowsNative.ProcessorInformation, null, 0, buffer, (uint)needed);
+            status = WindowsNative.CallNtPowerInformation(
+                WindowsNative.ProcessorInformation, null, 0, buffer, (uint)_powerBuffer.Length);
         }
 
         if (status != WindowsNative.StatusSuccess)
         {
-            // Refused once (a sandbox without power information), refused for good: stop asking every second.
-            _frequencyUnavailable = status != WindowsNative.StatusBufferTooSmall;
+            // Refused (a sandbox without power information, a processor added since start): stop asking every
+            // second rather than fail the same way each time.
+            _frequencyUnavailable = true;
             return;
         }
 
-        WindowsCpuTimes.ParsePowerInformation(_powerBuffer.AsSpan(0, needed), processorCount, _frequenciesMhz);
+        WindowsCpuTimes.ParsePowerInformation(_powerBuffer, processorCount, _frequenciesMhz);
     }
 }
