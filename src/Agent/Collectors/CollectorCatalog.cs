@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SysMon.Agent.Platforms.Windows;
 
 namespace SysMon.Agent.Collectors;
 
@@ -48,6 +49,15 @@ internal static class CollectorCatalog
         new("gpu", AgentPlatform.Windows, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
         new("containers", AgentPlatform.Linux, static (p, _) => new ContainerCollector(p)),
         new("processes", AgentPlatform.Linux, static (p, _) => new ProcessCollector(p)),
+        // The OperatingSystem check is for the platform analyser (CA1416); the platform column already keeps
+        // these from running anywhere but Windows.
+        new("uptime", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsUptimeCollector() : throw new PlatformNotSupportedException()),
+        new("cpu", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsCpuCollector() : throw new PlatformNotSupportedException()),
+        new("memory", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsMemoryCollector() : throw new PlatformNotSupportedException()),
+        new("filesystems", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsFilesystemCollector() : throw new PlatformNotSupportedException()),
+        new("disks", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsDiskIoCollector() : throw new PlatformNotSupportedException()),
+        new("network", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsNetworkCollector() : throw new PlatformNotSupportedException()),
+        new("processes", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsProcessCollector() : throw new PlatformNotSupportedException()),
         // Further entries (sensors, gpu, containers, Windows and macOS collectors) are added here.
     ];
 

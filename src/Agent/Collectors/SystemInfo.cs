@@ -28,6 +28,7 @@ internal static class SystemInfo
     {
         var hello = CollectorCatalog.Current switch
         {
+            AgentPlatform.Windows when OperatingSystem.IsWindows() => Platforms.Windows.WindowsSystemInfo.ReadHello(machineId, sampleIntervalMs),
             // Windows and macOS hello readers are added here.
             _ => ReadHello(HostPaths.From(options), machineId, sampleIntervalMs),
         };

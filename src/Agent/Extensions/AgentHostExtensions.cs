@@ -31,11 +31,14 @@ internal static class AgentHostExtensions
     }
 
     /// <summary>
-    /// Integrates with systemd (Type=notify, journald-friendly logs) when started by it, and is a no-op otherwise.
+    /// Integrates with systemd (Type=notify, journald-friendly logs) or the Windows Service Control Manager
+    /// (service "SysMonAgent": start/stop through the SCM, logs to the Application event log) when started by
+    /// one of them; each is a no-op otherwise.
     /// </summary>
     public static HostApplicationBuilder UseServiceManager(this HostApplicationBuilder builder)
     {
         builder.Services.AddSystemd();
+        builder.Services.AddWindowsService(o => o.ServiceName = "SysMonAgent");
         return builder;
     }
 
@@ -47,6 +50,18 @@ internal static class AgentHostExtensions
     {
         var level = Enum.Parse<LogLevel>(options.LogLevel, ignoreCase: true);
         builder.Logging.ClearProviders();
+        if (OperatingSystem.IsWindows() && Microsoft.Extensions.Hosting.WindowsServices.WindowsServiceHelpers.IsWindowsService())
+        {
+            // A service has no console: the SCM's Application event log is where Windows operators look.
+            builder.Logging.AddEventLog(static o =>
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    o.SourceName = "SysMonAgent";
+                }
+            });
+        }
+
         builder.Logging.SetMinimumLevel(command == AgentCommand.Run ? level : (LogLevel)Math.Max((int)level, (int)LogLevel.Warning));
         // Framework chatter (HTTP/2 connections, gRPC calls) is for debugging, not a daemon's steady state.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SysMon.Agent.Platforms.Windows;
 
 namespace SysMon.Agent.Identity;
 
@@ -17,8 +18,8 @@ internal static class MachineIdentity
     public const string DefaultStateDirectory = "/var/lib/sysmon-agent";
 
     /// <summary>
-    /// The configured id if it is usable; else &lt;etc&gt;/machine-id; else an id persisted in the state directory,
-    /// generated on first use. A host with none of these writable still gets an id, but a new one per run.
+    /// The configured id if it is usable; else &lt;etc&gt;/machine-id (on Windows the registry's MachineGuid); else an
+    /// id persisted in the state directory (on Windows %ProgramData%\SysMon), generated on first use. A host with none of these writable still gets an id, but a new one per run.
     /// </summary>
     public static string Resolve(string? configuredId, string etcRoot, string? stateDirectory, ILogger? logger = null)
     {
@@ -28,7 +29,15 @@ internal static class MachineIdentity
             return configured;
         }
 
-        if (Sanitize(TryRead(Path.Join(etcRoot, "machine-id"))) is { Length: > 0 } fromEtc)
+        // Windows has no /etc/machine-id; its equivalent is the MachineGuid written at install.
+        if (OperatingSystem.IsWindows())
+        {
+            if (Sanitize(WindowsSystemInfo.ReadMachineGuid()) is { Length: > 0 } machineGuid)
+            {
+                return machineGuid;
+            }
+        }
+        else if (Sanitize(TryRead(Path.Join(etcRoot, "machine-id"))) is { Length: > 0 } fromEtc)
         {
             return fromEtc;
         }
@@ -84,9 +93,20 @@ internal static class MachineIdentity
         return builder.ToString();
     }
 
+    /// <summary>Where the id is persisted on Windows when no state directory is configured: %ProgramData%\SysMon.</summary>
+    public static string WindowsStateDirectory =>
+        Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "SysMon");
+
     /// <summary>The configured state directory (or the system default), then the per-user fallback.</summary>
     internal static IEnumerable<string> StateDirectoryCandidates(string? configured)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            yield return string.IsNullOrWhiteSpace(configured) ? WindowsStateDirectory : configured;
+            yield return Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SysMon");
+            yield break;
+        }
+
         yield return string.IsNullOrWhiteSpace(configured) ? DefaultStateDirectory : configured;
 
         var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
