@@ -24,7 +24,8 @@ internal static class SystemInfo
     {
         var hello = CollectorCatalog.Current switch
         {
-            // Windows and macOS hello readers are added here.
+            AgentPlatform.MacOS when OperatingSystem.IsMacOS() => Platforms.MacOS.MacSystemInfo.ReadHello(machineId, sampleIntervalMs),
+            // The Windows hello reader is added here.
             _ => ReadHello(HostPaths.From(options), machineId, sampleIntervalMs),
         };
         hello.Platform = CollectorCatalog.PlatformName(CollectorCatalog.Current);
