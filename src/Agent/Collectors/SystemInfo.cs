@@ -29,7 +29,7 @@ internal static class SystemInfo
         var hello = CollectorCatalog.Current switch
         {
             AgentPlatform.Windows when OperatingSystem.IsWindows() => Platforms.Windows.WindowsSystemInfo.ReadHello(machineId, sampleIntervalMs),
-            // Windows and macOS hello readers are added here.
+            AgentPlatform.MacOS when OperatingSystem.IsMacOS() => Platforms.MacOS.MacSystemInfo.ReadHello(machineId, sampleIntervalMs),
             _ => ReadHello(HostPaths.From(options), machineId, sampleIntervalMs),
         };
         hello.Platform = CollectorCatalog.PlatformName(CollectorCatalog.Current);

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SysMon.Agent.Platforms.Windows;
+using SysMon.Agent.Platforms.MacOS;
 
 namespace SysMon.Agent.Identity;
 
@@ -40,6 +41,12 @@ internal static class MachineIdentity
         else if (Sanitize(TryRead(Path.Join(etcRoot, "machine-id"))) is { Length: > 0 } fromEtc)
         {
             return fromEtc;
+        }
+
+        // macOS has no /etc/machine-id; its hardware UUID is as stable (kern.uuid is not: it names the kernel build).
+        if (OperatingSystem.IsMacOS() && Sanitize(MacNative.TryHostUuid()) is { Length: > 0 } hardwareUuid)
+        {
+            return hardwareUuid;
         }
 
         var generated = Guid.NewGuid().ToString("N");
