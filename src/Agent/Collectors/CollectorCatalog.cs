@@ -47,7 +47,6 @@ internal static class CollectorCatalog
         new("network", AgentPlatform.Linux, static (p, _) => new NetworkCollector(p)),
         new("sensors", AgentPlatform.Linux, static (p, _) => new SensorsCollector(p)),
         new("gpu", AgentPlatform.Linux, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
-        new("gpu", AgentPlatform.Windows, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
         new("containers", AgentPlatform.Linux, static (p, _) => new ContainerCollector(p)),
         new("processes", AgentPlatform.Linux, static (p, _) => new ProcessCollector(p)),
         // The OperatingSystem check is for the platform analyser (CA1416); the platform column already keeps
@@ -58,6 +57,7 @@ internal static class CollectorCatalog
         new("filesystems", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsFilesystemCollector() : throw new PlatformNotSupportedException()),
         new("disks", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsDiskIoCollector() : throw new PlatformNotSupportedException()),
         new("network", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsNetworkCollector() : throw new PlatformNotSupportedException()),
+        new("gpu", AgentPlatform.Windows, static (_, l) => new GpuCollector(GpuCollector.DefaultLibraryPaths(), l.CreateLogger<GpuCollector>())),
         new("processes", AgentPlatform.Windows, static (_, _) => OperatingSystem.IsWindows() ? new WindowsProcessCollector() : throw new PlatformNotSupportedException()),
         new("uptime", AgentPlatform.MacOS, static (_, _) => OperatingSystem.IsMacOS() ? new MacUptimeCollector() : NotOn("macos")),
         new("cpu", AgentPlatform.MacOS, static (_, _) => OperatingSystem.IsMacOS() ? new MacCpuCollector() : NotOn("macos")),
