@@ -14,6 +14,10 @@ mkdir -p "$results"
 echo "== build"
 dotnet build SysMon.sln --nologo -v quiet -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed"; exit 1; }
 
+echo "== agent for other platforms (win-x64, osx-arm64, osx-x64, linux-arm64: built and analysed)"
+platforms_status=0
+scripts/build-agent-platforms.sh || platforms_status=1
+
 echo "== dotnet test"
 # One project at a time: each writes its own results file, and on two cores the end-to-end
 # processes get the CPU they need. --blame-hang-timeout kills and names a hung test instead of
@@ -40,6 +44,9 @@ done
 if [ -f "$results/vitest.json" ]; then
   read -r vp vf < <(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(r.numPassedTests, r.numFailedTests)' "$results/vitest.json")
   passed=$((passed + vp)); failed=$((failed + vf))
+fi
+if [ "$platforms_status" -ne 0 ]; then
+  failed=$((failed + 1))
 fi
 if [ "$dotnet_status" -ne 0 ] || [ "$vitest_status" -ne 0 ]; then
   [ "$failed" -eq 0 ] && failed=1
