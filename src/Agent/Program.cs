@@ -25,6 +25,8 @@ switch (commandLine.Command)
         return 0;
 }
 
+// Before the collectors exist: how many /proc/PID files they may keep open depends on it.
+ProcessFiles.RaiseDescriptorLimit();
 var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
 var (options, errors) = builder.AddAgentConfiguration(commandLine);
 if (errors.Count > 0)

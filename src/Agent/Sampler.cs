@@ -14,8 +14,9 @@ namespace SysMon.Agent;
 /// <remarks>
 /// Not thread-safe, and it keeps state between readings: resolve one per consumer (it is registered as
 /// transient, with its own collectors), never share the streamer's.
+/// Disposing it disposes its collectors (the process collector keeps /proc/PID descriptors open).
 /// </remarks>
-public sealed class Sampler
+public sealed class Sampler : IDisposable
 {
     private readonly IMetricCollector[] _collectors;
     private readonly bool[] _failing;
@@ -92,6 +93,15 @@ public sealed class Sampler
         var sample = Read();
         sample.Sequence = 1;
         return sample;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var collector in _collectors)
+        {
+            (collector as IDisposable)?.Dispose();
+        }
     }
 
     private double RunCollectors(Sample sample, double elapsedSeconds)

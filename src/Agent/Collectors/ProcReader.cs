@@ -68,7 +68,8 @@ internal sealed class ProcReader
         return _path.AsSpan(0, length + 1);
     }
 
-    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)
+    /// <summary><paramref name="bytes"/> as UTF-8 text, in this reader's buffer (valid until the next call).</summary>
+    public ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)
     {
         if (_chars.Length < bytes.Length)
         {

@@ -16,10 +16,11 @@ internal readonly record struct ProcessStatus(uint? EffectiveUid, uint? Threads)
 /// <remarks>
 /// Every process costs one read of /proc/PID/stat per sample; status and cmdline are read only for the
 /// top N, because on a busy host those reads dominate the agent's own CPU use. The steady state allocates
-/// nothing per process: /proc is listed with readdir, files are read with open/read/close into kept buffers,
-/// and names and command lines are reused while a process keeps them.
+/// nothing per process: /proc is listed with readdir, each process's files stay open and are re-read with one
+/// pread into kept buffers (<see cref="ProcessFiles"/>), and names and command lines are reused while a
+/// process keeps them.
 /// </remarks>
-internal sealed class ProcessCollector : IMetricCollector
+internal sealed class ProcessCollector : IMetricCollector, IDisposable
 {
     internal const int MaxNameChars = 64;
     internal const int MaxCommandLineChars = 256;
@@ -31,6 +32,8 @@ internal sealed class ProcessCollector : IMetricCollector
     private readonly double _clockTicksPerSecond;
     private readonly long _pageSizeBytes = Environment.SystemPageSize;
     private readonly ProcReader _reader = new();
+    private byte[] _buffer = new byte[4096];
+    private readonly ProcessFiles _files;
     private readonly List<int> _pids = [];
     private Dictionary<int, ProcessStat> _previous = [];
     private Dictionary<int, ProcessStat> _current = [];
@@ -41,8 +44,9 @@ internal sealed class ProcessCollector : IMetricCollector
     private HostPaths _paths;
     private byte[] _procRoot = [];
 
-    public ProcessCollector(HostPaths paths, long clockTicksPerSecond = 0)
+    public ProcessCollector(HostPaths paths, long clockTicksPerSecond = 0, ProcessFiles? files = null)
     {
+        _files = files ?? new ProcessFiles();
         _paths = paths;
         _userNames = new UserNames(paths.Etc("passwd"));
         _clockTicksPerSecond = clockTicksPerSecond > 0 ? clockTicksPerSecond : LibC.ClockTicksPerSecond;
@@ -57,8 +61,12 @@ internal sealed class ProcessCollector : IMetricCollector
             _paths = value;
             _userNames.PasswdPath = value.Etc("passwd");
             _procRoot = ProcReader.NullTerminated(value.ProcRoot);
+            _files.Clear();
         }
     }
+
+    /// <summary>The kept /proc/PID descriptors (for tests and diagnostics).</summary>
+    internal ProcessFiles Files => _files;
 
     /// <inheritdoc />
     public string Name => "processes";
@@ -82,10 +90,26 @@ internal sealed class ProcessCollector : IMetricCollector
         }
 
         Span<byte> path = stackalloc byte[_procRoot.Length + 32];
+        _files.BeginSample();
+        try
+        {
+            Collect(sample, context, path);
+        }
+        finally
+        {
+            _files.EndSample();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _files.Dispose();
+
+    private void Collect(Sample sample, in CollectContext context, Span<byte> path)
+    {
         foreach (var pid in _pids)
         {
             // A process that exits between the directory listing and this read simply is not counted.
-            if (!_reader.TryReadText(PidPath(path, pid, "stat"u8), out var statText)
+            if (!TryReadText(pid, ProcessFile.Stat, PidPath(path, pid, "stat"u8), out var statText)
                 || ParseStat(statText, out var rawName) is not { } parsed)
             {
                 continue;
@@ -292,13 +316,13 @@ internal sealed class ProcessCollector : IMetricCollector
     {
         var stat = candidate.Stat;
         // Both reads fail once the process is gone; such a process is skipped, not reported half-empty.
-        if (!_reader.TryReadText(PidPath(path, stat.Pid, "status"u8), out var statusText))
+        if (!TryReadText(stat.Pid, ProcessFile.Status, PidPath(path, stat.Pid, "status"u8), out var statusText))
         {
             return null;
         }
 
         var status = ParseStatus(statusText);
-        if (!_reader.TryReadBytes(PidPath(path, stat.Pid, "cmdline"u8), out var cmdline))
+        if (!TryReadBytes(stat.Pid, ProcessFile.CommandLine, PidPath(path, stat.Pid, "cmdline"u8), out var cmdline))
         {
             return null;
         }
@@ -324,6 +348,25 @@ internal sealed class ProcessCollector : IMetricCollector
             State = stat.State < s_states.Length ? s_states[stat.State] : stat.State.ToString(),
             CommandLine = commandLine.Text,
         };
+    }
+
+    private bool TryReadBytes(int pid, ProcessFile file, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> bytes)
+    {
+        var count = _files.Read(pid, file, path, ref _buffer);
+        bytes = count >= 0 ? _buffer.AsSpan(0, count) : default;
+        return count >= 0;
+    }
+
+    private bool TryReadText(int pid, ProcessFile file, ReadOnlySpan<byte> path, out ReadOnlySpan<char> text)
+    {
+        if (!TryReadBytes(pid, file, path, out var bytes))
+        {
+            text = default;
+            return false;
+        }
+
+        text = _reader.Decode(bytes);
+        return true;
     }
 
     private readonly record struct Candidate(ProcessStat Stat, ulong DeltaTicks);

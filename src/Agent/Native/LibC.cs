@@ -19,6 +19,60 @@ internal static class LibC
     [DllImport(Library, EntryPoint = "sysconf", SetLastError = true)]
     private static extern long SysConf(int name);
 
+    private const int RlimitNoFile = 7; // RLIMIT_NOFILE on Linux x86-64 and arm64
+
+    [DllImport(Library, EntryPoint = "getrlimit", SetLastError = true)]
+    private static extern int GetRLimit(int resource, out ResourceLimit limit);
+
+    [DllImport(Library, EntryPoint = "setrlimit", SetLastError = true)]
+    private static extern int SetRLimit(int resource, in ResourceLimit limit);
+
+    /// <summary>
+    /// The soft limit on open descriptors (RLIMIT_NOFILE) on Linux; <paramref name="fallback"/> where it cannot
+    /// be read.
+    /// </summary>
+    public static long OpenFileLimit(long fallback = 1024)
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() && GetRLimit(RlimitNoFile, out var limit) == 0
+                ? (long)Math.Min((ulong)limit.Current, long.MaxValue)
+                : fallback;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return fallback;
+        }
+    }
+
+    /// <summary>
+    /// Raises the soft RLIMIT_NOFILE to the hard limit, at most <paramref name="wanted"/>, as the .NET runtime
+    /// does for JIT-hosted programs and Go does for every program (NativeAOT does not). The agent keeps a
+    /// descriptor per process open, and systemd's default soft limit is 1024. Returns the soft limit after.
+    /// </summary>
+    public static long RaiseOpenFileLimit(ulong wanted)
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux() || GetRLimit(RlimitNoFile, out var limit) != 0)
+            {
+                return OpenFileLimit();
+            }
+
+            var target = Math.Min(wanted, (ulong)limit.Maximum);
+            if (target > limit.Current)
+            {
+                _ = SetRLimit(RlimitNoFile, new ResourceLimit { Current = (nuint)target, Maximum = limit.Maximum });
+            }
+
+            return OpenFileLimit();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return OpenFileLimit();
+        }
+    }
+
     /// <summary>Clock ticks per second of /proc/PID/stat times; 100 on every mainstream Linux build.</summary>
     public static long ClockTicksPerSecond { get; } = ReadClockTicks();
 
@@ -56,6 +110,14 @@ internal static class LibC
         {
             return 100;
         }
+    }
+
+    // struct rlimit: two rlim_t (unsigned long, so pointer-sized).
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ResourceLimit
+    {
+        public nuint Current;
+        public nuint Maximum;
     }
 
     // struct statvfs (64-bit glibc/musl) and struct statvfs64 (32-bit glibc) begin alike: two unsigned longs,

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace SysMon.Agent.Native;
 
 /// <summary>
-/// open/read/close and readdir straight from libc, for procfs and sysfs on Linux.
+/// open/pread/close and readdir straight from libc, for procfs and sysfs on Linux.
 /// </summary>
 /// <remarks>
 /// A FileStream costs open, fstat, flock, two preads, close and four allocations per file; the agent reads one
@@ -19,8 +19,8 @@ internal static unsafe partial class RawFile
     [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
     private static partial int Open(byte* path, int flags);
 
-    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
-    private static partial nint Read(int fd, byte* buffer, nuint count);
+    [LibraryImport(Library, EntryPoint = "pread", SetLastError = true)]
+    private static partial nint PRead(int fd, byte* buffer, nuint count, long offset);
 
     [LibraryImport(Library, EntryPoint = "close")]
     private static partial int Close(int fd);
@@ -40,6 +40,25 @@ internal static unsafe partial class RawFile
     /// </summary>
     public static int ReadAll(ReadOnlySpan<byte> path, ref byte[] buffer)
     {
+        var fd = OpenReadOnly(path);
+        if (fd < 0)
+        {
+            return -1;
+        }
+
+        try
+        {
+            return ReadFromStart(fd, ref buffer, shortReadIsEnd: false);
+        }
+        finally
+        {
+            CloseFile(fd);
+        }
+    }
+
+    /// <summary>Opens <paramref name="path"/> (UTF-8, NUL-terminated) read-only and close-on-exec; -1 on failure.</summary>
+    public static int OpenReadOnly(ReadOnlySpan<byte> path)
+    {
         int fd;
         fixed (byte* p = path)
         {
@@ -50,48 +69,55 @@ internal static unsafe partial class RawFile
             while (fd < 0 && Marshal.GetLastPInvokeError() == Interrupted);
         }
 
-        if (fd < 0)
-        {
-            return -1;
-        }
+        return fd;
+    }
 
-        try
+    /// <summary>Closes a descriptor from <see cref="OpenReadOnly"/>.</summary>
+    public static void CloseFile(int fd) => Close(fd);
+
+    /// <summary>
+    /// Reads an open file from offset 0 (pread, so the descriptor can be kept and read again next sample: procfs
+    /// and sysfs regenerate their text on every read from the start) into <paramref name="buffer"/>, growing it.
+    /// Returns the byte count, or -1 on a read error (for /proc/PID files: the process has gone).
+    /// </summary>
+    /// <param name="shortReadIsEnd">
+    /// True for files whose whole text one read returns when the buffer is big enough (regular files and the
+    /// single-record seq_files /proc/PID/stat, status and cmdline): a short read is then the end, which saves the
+    /// second read that would return 0. Multi-record seq_files (/proc/net/dev, /proc/stat) may return short reads
+    /// before their end and must pass false.
+    /// </param>
+    public static int ReadFromStart(int fd, ref byte[] buffer, bool shortReadIsEnd)
+    {
+        var total = 0;
+        while (true)
         {
-            var total = 0;
-            while (true)
+            if (total == buffer.Length)
             {
-                if (total == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-
-                nint read;
-                fixed (byte* b = buffer)
-                {
-                    read = Read(fd, b + total, (nuint)(buffer.Length - total));
-                }
-
-                if (read == 0)
-                {
-                    return total;
-                }
-
-                if (read < 0)
-                {
-                    if (Marshal.GetLastPInvokeError() == Interrupted)
-                    {
-                        continue;
-                    }
-
-                    return -1;
-                }
-
-                total += (int)read;
+                Array.Resize(ref buffer, buffer.Length * 2);
             }
-        }
-        finally
-        {
-            Close(fd);
+
+            nint read;
+            var wanted = buffer.Length - total;
+            fixed (byte* b = buffer)
+            {
+                read = PRead(fd, b + total, (nuint)wanted, total);
+            }
+
+            if (read < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == Interrupted)
+                {
+                    continue;
+                }
+
+                return -1;
+            }
+
+            total += (int)read;
+            if (read == 0 || (shortReadIsEnd && read < wanted))
+            {
+                return total;
+            }
         }
     }
 

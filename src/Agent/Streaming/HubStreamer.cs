@@ -30,6 +30,9 @@ internal sealed class HubStreamer : BackgroundService
     // How often the acknowledgement watchdog looks: its resolution, well below any sensible timeout.
     private static readonly TimeSpan s_watchdogPeriod = TimeSpan.FromMilliseconds(500);
 
+    // A few samples in, the startup garbage is collected once (ReleaseStartupGarbage).
+    private const int SamplesBeforeStartupCollection = 3;
+
     private readonly Sampler _sampler;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<HubStreamer> _logger;
@@ -147,6 +150,7 @@ internal sealed class HubStreamer : BackgroundService
         var intervalMs = Volatile.Read(ref _sampleIntervalMs);
         // PeriodicTimer keeps the cadence steady: a slow reading shortens the next wait instead of shifting it.
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(intervalMs));
+        var samplesTaken = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -158,6 +162,10 @@ internal sealed class HubStreamer : BackgroundService
                     Volatile.Write(ref _sequence, sample.Sequence);
                     AddToBuffer(sample);
                     _samplesAdded.Writer.TryWrite(true);
+                    if (++samplesTaken == SamplesBeforeStartupCollection)
+                    {
+                        ReleaseStartupGarbage();
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -180,6 +188,16 @@ internal sealed class HubStreamer : BackgroundService
             // Shutdown.
         }
     }
+
+    /// <summary>
+    /// Configuration, DI, the first connection and the collectors' first readings leave a few MB of garbage that the
+    /// GC, seeing a steady state that allocates almost nothing, would otherwise keep committed for the life of the
+    /// process: one blocking, compacting collection that returns the free memory to the OS took the AOT agent's
+    /// RSS from 17.8 to 15.0 MB (anonymous memory 7.8 to 4.5 MB; bench/README.md). It runs once, a few samples in,
+    /// so that the lazily built state it keeps (collectors' buffers, the channel) already exists.
+    /// </summary>
+    private static void ReleaseStartupGarbage() =>
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private void AddToBuffer(Sample sample)
     {

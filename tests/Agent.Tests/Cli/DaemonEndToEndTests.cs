@@ -100,12 +100,16 @@ public sealed class DaemonEndToEndTests : IDisposable
         agent.BeginErrorReadLine();
         try
         {
-            await AgentExecutable.UntilAsync(() => hub.Received.Count >= 2, "the agent streams");
+            // Samples taken while connecting are sent in one burst, maybe before the connection's log lines reach
+            // this process: the steady state starts once those lines are in and a few more samples have followed.
+            await AgentExecutable.UntilAsync(() => lines.Any(l => l.Contains("\"EventId\":15", StringComparison.Ordinal)), "the connection's log lines");
+            var settled = hub.Received.Count + 2;
+            await AgentExecutable.UntilAsync(() => hub.Received.Count >= settled, "the agent streams");
             var afterConnect = lines.Count;
             var received = hub.Received.Count;
             await AgentExecutable.UntilAsync(() => hub.Received.Count >= received + 8, "eight more samples");
 
-            Assert.Equal(afterConnect, lines.Count);
+            Assert.True(afterConnect == lines.Count, "Logged after connecting:\n" + string.Join('\n', lines.Skip(afterConnect)));
             // Every line is one JSON object with the event's structured fields, for log shippers.
             var connected = lines.Select(l => JsonDocument.Parse(l).RootElement)
                 .Single(e => e.GetProperty("EventId").GetInt32() == 10);
