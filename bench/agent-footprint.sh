@@ -9,6 +9,7 @@
 # (ss bytes_sent, HTTP/2 framing and acks' share included) divided by the samples sent in the window.
 #
 # Usage: bench/agent-footprint.sh [warmup_s=15] [window_s=60] [extra_processes=500]
+# SYSMON_PUBLISH_ARGS adds arguments to the agent's dotnet publish, to measure a build option before adopting it.
 # Prints one JSON line last: the idle phase's figures, and the loaded phase's under "loaded".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ if ! command -v prometheus-node-exporter >/dev/null; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-node-exporter >/dev/null
 fi
 dotnet build src/Hub -c Release --nologo -v quiet -clp:ErrorsOnly -p:SkipDashboardBuild=true >/dev/null
-dotnet publish src/Agent -c Release --nologo -v quiet -clp:ErrorsOnly -p:PublishProfile=linux-x64 -o "$out/agent" >/dev/null
+dotnet publish src/Agent -c Release --nologo -v quiet -clp:ErrorsOnly -p:PublishProfile=linux-x64 ${SYSMON_PUBLISH_ARGS:-} -o "$out/agent" >/dev/null
 agent_bin="$out/agent/sysmon-agent"
 
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }

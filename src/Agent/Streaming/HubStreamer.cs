@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SysMon.Agent.Collectors;
 using SysMon.Agent.Identity;
+using SysMon.Agent.Native;
 using SysMon.Protocol.V1;
 
 namespace SysMon.Agent.Streaming;
@@ -30,7 +31,7 @@ internal sealed class HubStreamer : BackgroundService
     // How often the acknowledgement watchdog looks: its resolution, well below any sensible timeout.
     private static readonly TimeSpan s_watchdogPeriod = TimeSpan.FromMilliseconds(500);
 
-    // A few samples in, the startup garbage is collected once (ReleaseStartupGarbage).
+    // A few samples in, once the state the loop keeps exists, startup's memory is given back (StartupMemory).
     private const int SamplesBeforeStartupCollection = 3;
 
     private readonly Sampler _sampler;
@@ -164,7 +165,7 @@ internal sealed class HubStreamer : BackgroundService
                     _samplesAdded.Writer.TryWrite(true);
                     if (++samplesTaken == SamplesBeforeStartupCollection)
                     {
-                        ReleaseStartupGarbage();
+                        StartupMemory.Release();
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -188,16 +189,6 @@ internal sealed class HubStreamer : BackgroundService
             // Shutdown.
         }
     }
-
-    /// <summary>
-    /// Configuration, DI, the first connection and the collectors' first readings leave a few MB of garbage that the
-    /// GC, seeing a steady state that allocates almost nothing, would otherwise keep committed for the life of the
-    /// process: one blocking, compacting collection that returns the free memory to the OS took the AOT agent's
-    /// RSS from 17.8 to 15.0 MB (anonymous memory 7.8 to 4.5 MB; bench/README.md). It runs once, a few samples in,
-    /// so that the lazily built state it keeps (collectors' buffers, the channel) already exists.
-    /// </summary>
-    private static void ReleaseStartupGarbage() =>
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private void AddToBuffer(Sample sample)
     {
