@@ -28,8 +28,11 @@ internal sealed class HubStreamer : BackgroundService
     // How long a clean end of stream (shutdown, or a hub's Reconnect) waits for the hub before the call is cancelled.
     private static readonly TimeSpan s_closeGrace = TimeSpan.FromSeconds(2);
 
-    // How often the acknowledgement watchdog looks: its resolution, well below any sensible timeout.
-    private static readonly TimeSpan s_watchdogPeriod = TimeSpan.FromMilliseconds(500);
+    // How often the acknowledgement watchdog looks: a tenth of the timeout (3 s for the default 30 s), at least
+    // every 500 ms, at most every 5 s. Each look wakes two threads; on an idle host that was a tenth of the agent's
+    // wake-ups at a fixed 500 ms, for a check whose answer only matters after tens of seconds.
+    private static TimeSpan WatchdogPeriod(TimeSpan ackTimeout) =>
+        TimeSpan.FromMilliseconds(Math.Clamp(ackTimeout.TotalMilliseconds / 10, 500, 5_000));
 
     // A few samples in, once the state the loop keeps exists, startup's memory is given back (StartupMemory).
     private const int SamplesBeforeStartupCollection = 3;
@@ -403,7 +406,7 @@ internal sealed class HubStreamer : BackgroundService
             return;
         }
 
-        using var timer = new PeriodicTimer(s_watchdogPeriod);
+        using var timer = new PeriodicTimer(WatchdogPeriod(_ackTimeout));
         try
         {
             while (await timer.WaitForNextTickAsync(connection.Sending.Token).ConfigureAwait(false))
