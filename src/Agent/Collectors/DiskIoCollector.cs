@@ -18,6 +18,8 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
     private Dictionary<string, DiskCounters> _previous = new(StringComparer.Ordinal);
     private Dictionary<string, DiskCounters> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _isWholeDevice = new(StringComparer.Ordinal);
+    private readonly List<DiskCounters> _parsed = [];
+    private readonly NameCache _names = new();
 
     internal HostPaths Paths { get; set; } = paths;
 
@@ -31,7 +33,8 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
     {
         var text = _reader.ReadText(Paths.Proc("diskstats"));
         _current.Clear();
-        foreach (var disk in ParseDiskstats(text))
+        _parsed.Clear();
+        foreach (var disk in ParseDiskstats(text, _parsed, _names))
         {
             if (!IsReported(disk.Name))
             {
@@ -50,9 +53,11 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
     }
 
     /// <summary>Parses /proc/diskstats ("254 0 vda 29712 6501 2065634 11629 7750 …").</summary>
-    public static List<DiskCounters> ParseDiskstats(ReadOnlySpan<char> text)
+    public static List<DiskCounters> ParseDiskstats(ReadOnlySpan<char> text) => ParseDiskstats(text, [], new NameCache());
+
+    /// <summary>Parses /proc/diskstats into <paramref name="result"/>, names from <paramref name="names"/> (no allocation once warm).</summary>
+    public static List<DiskCounters> ParseDiskstats(ReadOnlySpan<char> text, List<DiskCounters> result, NameCache names)
     {
-        var result = new List<DiskCounters>();
         foreach (var line in text.EnumerateLines())
         {
             var fields = new FieldReader(line);
@@ -71,7 +76,7 @@ internal sealed class DiskIoCollector(HostPaths paths) : IMetricCollector
             var sectorsWritten = fields.NextUInt64();
             fields.Skip(2); // ms writing, I/Os in progress
             var ioTicks = fields.NextUInt64();
-            result.Add(new DiskCounters(name.ToString(), reads, sectorsRead, writes, sectorsWritten, ioTicks));
+            result.Add(new DiskCounters(names.Get(name), reads, sectorsRead, writes, sectorsWritten, ioTicks));
         }
 
         return result;

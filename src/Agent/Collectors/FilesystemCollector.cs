@@ -48,6 +48,8 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
     public string Name => "filesystems";
 
     private readonly ProcReader _reader = new();
+    private string? _mountsText;
+    private List<MountEntry> _reported = [];
 
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
@@ -64,7 +66,15 @@ internal sealed class FilesystemCollector(HostPaths paths, ILogger<FilesystemCol
             text = _reader.ReadText(Paths.Proc("self/mounts"));
         }
 
-        foreach (var mount in SelectReported(ParseMounts(text)))
+        // The mount table rarely changes: parse it (strings for every line, most of this collector's allocation)
+        // only when its text differs from the last sample's.
+        if (_mountsText is null || !text.SequenceEqual(_mountsText))
+        {
+            _mountsText = text.ToString();
+            _reported = SelectReported(ParseMounts(text));
+        }
+
+        foreach (var mount in _reported)
         {
             if (TryStat(mount) is not { TotalBytes: > 0 } usage)
             {

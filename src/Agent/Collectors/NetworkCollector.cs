@@ -15,6 +15,8 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
 {
     private Dictionary<string, NetDevCounters> _previous = new(StringComparer.Ordinal);
     private Dictionary<string, NetDevCounters> _current = new(StringComparer.Ordinal);
+    private readonly List<NetDevCounters> _parsed = [];
+    private readonly NameCache _names = new();
 
     internal HostPaths Paths { get; set; } = paths;
 
@@ -28,7 +30,8 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
     {
         var text = _reader.ReadText(Paths.HostNamespaceProc("net/dev"));
         _current.Clear();
-        foreach (var counters in ParseNetDev(text))
+        _parsed.Clear();
+        foreach (var counters in ParseNetDev(text, _parsed, _names))
         {
             // Loopback traffic is the host talking to itself (the agent to a local hub, for one).
             if (counters.Name == "lo")
@@ -50,9 +53,11 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
     /// Parses /proc/net/dev. Old kernels glue large byte counts to the colon ("eth0:1234567 …"), so the name
     /// is split at the colon rather than at whitespace.
     /// </summary>
-    public static List<NetDevCounters> ParseNetDev(ReadOnlySpan<char> text)
+    public static List<NetDevCounters> ParseNetDev(ReadOnlySpan<char> text) => ParseNetDev(text, [], new NameCache());
+
+    /// <summary>Parses /proc/net/dev into <paramref name="result"/>, names from <paramref name="names"/> (no allocation once warm).</summary>
+    public static List<NetDevCounters> ParseNetDev(ReadOnlySpan<char> text, List<NetDevCounters> result, NameCache names)
     {
-        var result = new List<NetDevCounters>();
         foreach (var line in text.EnumerateLines())
         {
             // The two header lines have no colon; interface names cannot contain one.
@@ -79,7 +84,7 @@ internal sealed class NetworkCollector(HostPaths paths) : IMetricCollector
             var txErrors = fields.NextUInt64();
             var txDrops = fields.NextUInt64();
             result.Add(new NetDevCounters(
-                name.ToString(), rxBytes, rxPackets, rxErrors, rxDrops, txBytes, txPackets, txErrors, txDrops));
+                names.Get(name), rxBytes, rxPackets, rxErrors, rxDrops, txBytes, txPackets, txErrors, txDrops));
         }
 
         return result;
