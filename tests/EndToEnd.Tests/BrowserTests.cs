@@ -11,28 +11,6 @@ namespace SysMon.EndToEnd.Tests;
 /// </summary>
 public sealed class BrowserTests
 {
-    private static string ChromiumPath()
-    {
-        foreach (var candidate in new[] { Environment.GetEnvironmentVariable("SYSMON_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" })
-        {
-            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("Chromium not found: install it (`sudo apt-get install chromium`) or set SYSMON_CHROMIUM; ./test.sh does this for you.");
-    }
-
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
-        await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath(),
-            Headless = true,
-            // Debian's Chromium as root needs --no-sandbox; the rest stop it calling home on a closed network.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            Timeout = 60_000,
-        }).WithTimeout(TimeSpan.FromSeconds(90));
-
     private static async Task<int> PointsAsync(IPage page) =>
         int.TryParse(await page.GetAttributeAsync("[data-testid=cpu-chart]", "data-points", new() { Timeout = 5_000 }),
             NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
@@ -48,7 +26,7 @@ public sealed class BrowserTests
         });
 
         using var playwright = await Playwright.CreateAsync().WithTimeout();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync().WithTimeout();
         page.SetDefaultTimeout(30_000);
         var errors = new List<string>();
@@ -97,7 +75,7 @@ public sealed class BrowserTests
             await using var agent = AgentProcess.Start(machineId, [a.GrpcUrl, b.GrpcUrl]);
 
             using var playwright = await Playwright.CreateAsync().WithTimeout();
-            await using var browser = await LaunchAsync(playwright);
+            await using var browser = await Chromium.LaunchAsync(playwright);
             var page = await browser.NewPageAsync().WithTimeout();
             page.SetDefaultTimeout(30_000);
             await page.GotoAsync(new Uri(balancer.Url, $"?machine={machineId}").ToString()).WithTimeout();

@@ -196,8 +196,9 @@ public sealed class HistoryApiTests(HubFactory hub) : IClassFixture<HubFactory>
         {
             record = batches[0].EnumerateArray().Single(r => r[0].GetString() == id);
         }
-        // [machineId, hostname, online, cpu %, memory %, disk %, rx B/s, tx B/s, uptime s, timestamp ms]
-        Assert.Equal(10, record.GetArrayLength());
+        // [machineId, hostname, online, cpu %, memory %, disk %, rx B/s, tx B/s, uptime s, timestamp ms, load 1 min]
+        Assert.Equal(11, record.GetArrayLength());
+        Assert.Equal(0.5, record[10].GetDouble());
         Assert.Equal("history-host", record[1].GetString());
         Assert.Equal(25, record[4].GetDouble());
         Assert.Equal(1000, record[6].GetDouble());

@@ -47,9 +47,9 @@ class FakeConnection {
     await Promise.resolve();
     this.close();
   }
-  async invoke(method: string, arg: string): Promise<void> {
+  async invoke(method: string, arg?: string): Promise<void> {
     if (this.state !== HubConnectionState.Connected) throw new Error('not connected');
-    this.invoked.push(`${method}(${arg})`);
+    this.invoked.push(`${method}(${arg ?? ''})`);
   }
 
   // ---- the server's side ----
@@ -108,6 +108,38 @@ describe('MonitorHub', () => {
       [2000, 'live'],
       [1000, 'backfill'],
     ]);
+  });
+
+  it('subscribes to the fleet, delivers its valid records, and subscribes again after a reconnection', async () => {
+    const { conn, hub } = setup();
+    const batches: string[][] = [];
+    hub.onFleet((entries) => batches.push(entries.map((e) => e.machineId)));
+    await hub.subscribeFleet(); // before connecting: remembered
+    hub.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(conn.invoked).toEqual(['SubscribeFleet()']);
+
+    conn.send('fleet', [
+      ['a', 'h', true, 1, 2, 3, 4, 5, 6, 7],
+      ['', 'bad'],
+      'junk',
+      ['b', 'h', false, 1, 2, 3, 4, 5, 6, 7, 0.5],
+    ]);
+    conn.send('fleet', { not: 'an array' });
+    expect(batches).toEqual([['a', 'b']]);
+
+    conn.invoked.length = 0;
+    conn.drop();
+    conn.restore();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(conn.invoked).toEqual(['SubscribeFleet()']);
+
+    await hub.unsubscribeFleet();
+    conn.invoked.length = 0;
+    conn.drop();
+    conn.restore();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(conn.invoked).toEqual([]);
   });
 
   it('on "reconnect" stops and starts again at once, shows reconnecting meanwhile, and re-subscribes', async () => {

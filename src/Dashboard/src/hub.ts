@@ -11,7 +11,8 @@
 // - The server does not restore group membership after a reconnect, so every machine in
 //   `subscribed` is re-subscribed in onreconnected and after every fresh start.
 import { type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
-import type { ConnectionState, HubMethod, Sample, SampleKind } from './types';
+import { parseFleetEntry } from './fleet';
+import type { ConnectionState, FleetEntry, HubMethod, Sample, SampleKind } from './types';
 
 /** Delays before the 1st, 2nd, … start attempt after a close; the last one repeats. */
 export const RETRY_MS = [0, 2000, 5000, 10_000, 30_000];
@@ -51,6 +52,9 @@ export class MonitorHub {
   private readonly subscribed = new Set<string>();
   private readonly sampleHandlers = new Set<(s: Sample, kind: SampleKind) => void>();
   private readonly stateHandlers = new Set<(s: ConnectionState) => void>();
+  private readonly fleetHandlers = new Set<(entries: FleetEntry[]) => void>();
+  /** Whether the fleet stream is wanted: re-subscribed after every (re)connection, like machines. */
+  private fleetWanted = false;
   private state: ConnectionState = 'disconnected';
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -72,6 +76,7 @@ export class MonitorHub {
         .build();
     this.connection.on('sample', (s: unknown) => this.deliver(s, 'live'));
     this.connection.on('backfill', (s: unknown) => this.deliver(s, 'backfill'));
+    this.connection.on('fleet', (batch: unknown) => this.deliverFleet(batch));
     this.connection.on('reconnect', () => void this.handOver());
     this.connection.onreconnecting(() => {
       this.noteDown();
@@ -98,6 +103,23 @@ export class MonitorHub {
   onSample(handler: (s: Sample, kind: SampleKind) => void): () => void {
     this.sampleHandlers.add(handler);
     return () => this.sampleHandlers.delete(handler);
+  }
+
+  /** Called with every "fleet" message: the valid records of it (a snapshot or an update). */
+  onFleet(handler: (entries: FleetEntry[]) => void): () => void {
+    this.fleetHandlers.add(handler);
+    return () => this.fleetHandlers.delete(handler);
+  }
+
+  /** Starts the fleet stream now if connected, and on every later (re)connection (a fresh snapshot each time). */
+  async subscribeFleet(): Promise<void> {
+    this.fleetWanted = true;
+    if (this.connection.state === HubConnectionState.Connected) await this.invoke('SubscribeFleet');
+  }
+
+  async unsubscribeFleet(): Promise<void> {
+    this.fleetWanted = false;
+    if (this.connection.state === HubConnectionState.Connected) await this.invoke('UnsubscribeFleet');
   }
 
   /** Called with every state change (not with the current one). */
@@ -127,6 +149,16 @@ export class MonitorHub {
   async unsubscribe(machineId: string): Promise<void> {
     this.subscribed.delete(machineId);
     if (this.connection.state === HubConnectionState.Connected) await this.invoke('Unsubscribe', machineId);
+  }
+
+  private deliverFleet(batch: unknown): void {
+    if (!Array.isArray(batch)) return;
+    const entries: FleetEntry[] = [];
+    for (const raw of batch) {
+      const e = parseFleetEntry(raw);
+      if (e) entries.push(e);
+    }
+    for (const h of this.fleetHandlers) h(entries);
   }
 
   private deliver(s: unknown, kind: SampleKind): void {
@@ -187,14 +219,17 @@ export class MonitorHub {
   }
 
   private async resubscribeAll(): Promise<void> {
-    await Promise.all([...this.subscribed].map((id) => this.invoke('Subscribe', id)));
+    const calls = [...this.subscribed].map((id) => this.invoke('Subscribe', id));
+    if (this.fleetWanted) calls.push(this.invoke('SubscribeFleet'));
+    await Promise.all(calls);
   }
 
-  private async invoke(method: HubMethod, machineId: string): Promise<void> {
+  private async invoke(method: HubMethod, machineId?: string): Promise<void> {
     try {
-      await this.connection.invoke(method, machineId);
+      if (machineId === undefined) await this.connection.invoke(method);
+      else await this.connection.invoke(method, machineId);
     } catch (e) {
-      console.warn(`${method}(${machineId}) failed`, e);
+      console.warn(`${method}(${machineId ?? ''}) failed`, e);
     }
   }
 }

@@ -1,5 +1,6 @@
-// Composes the dashboard: picker + machine page, one SignalR connection, a sample store, and a
-// render loop at the user's cadence (samples are always stored; redraws happen every 1/3/5 s).
+// Composes the dashboard: the fleet overview (home) or a machine page, the picker beside them, one
+// SignalR connection, a sample store, and a render loop at the user's cadence (samples are always
+// stored; redraws happen every 1/3/5 s). The URL names the page (route.ts).
 // Live "sample" and replayed "backfill" messages go the same way: inserted into the store by
 // timestamp (history lands in place, duplicates are dropped) and drawn at the next tick.
 //
@@ -9,19 +10,22 @@
 //   [data-testid="machine-title"]  the open machine's hostname (its id until api/machines knows it)
 //   [data-testid="cpu-chart"]      CPU chart wrapper; data-points = points in the total-CPU dataset
 //   [data-testid="process-rows"]   the process table's <tbody>
-//   ?machine=<id> or #/machine/<id> opens a machine directly
+//   ?machine=<id> or #/machine/<id> opens a machine directly; #/ (with ?sort=&desc=&q=&status=) the fleet
+//   fleet page hooks: see fleetPage.ts
 import 'bootstrap/dist/css/bootstrap.min.css';
 import './styles.css';
 import { pollMachines } from './api';
 import { refreshChartTheme } from './charts/common';
 import { byId, setText } from './dom';
+import { FleetModel, type FleetQuery } from './fleet';
+import { FleetPage } from './fleetPage';
 import { MonitorHub } from './hub';
 import { MachinePage } from './machinePage';
 import { Picker } from './picker';
 import { acceptSample, RenderLoop } from './renderLoop';
+import { fleetHash, parseRoute } from './route';
 import {
   loadRefreshSeconds,
-  machineFromUrl,
   machineHash,
   parseRefreshSeconds,
   type RefreshSeconds,
@@ -40,6 +44,17 @@ let page: MachinePage | null = null;
 let current: string | null = null;
 
 const picker = new Picker(byId('picker'), (id) => navigate(id));
+const fleet = new FleetModel();
+const fleetPage = new FleetPage(
+  byId('fleet-view'),
+  fleet,
+  (id) => navigate(id),
+  (q) => rememberFleetQuery(q),
+);
+hub.onFleet((entries) => {
+  fleet.applyFleet(entries);
+  fleetPage.schedule();
+});
 
 // ---- connection state ----
 const STATE_TEXT: Record<ConnectionState, string> = {
@@ -95,20 +110,33 @@ refreshSelect.addEventListener('change', () => {
 });
 startRenderLoop();
 
-// ---- opening a machine ----
+// ---- pages ----
 function open(id: string): void {
+  fleetPage.hide();
+  void hub.unsubscribeFleet();
+  byId('machine-page-host').hidden = false;
   if (id === current) return;
   if (current) void hub.unsubscribe(current);
   current = id;
   picker.setSelected(id);
-  byId('empty-state').hidden = true;
   if (!page) page = new MachinePage(byId('machine-page-host'));
   page.show(id, machines.get(id));
+  document.title = `${machines.get(id)?.hostname || id} · SysMon`;
   render();
   void hub.subscribe(id);
 }
 
-/** Opens a machine and records it in the URL (so reload and back/forward work). */
+function showFleet(query: FleetQuery): void {
+  if (current) void hub.unsubscribe(current);
+  current = null;
+  picker.setSelected(null);
+  byId('machine-page-host').hidden = true;
+  document.title = 'Fleet · SysMon';
+  fleetPage.show(query);
+  void hub.subscribeFleet();
+}
+
+/** Opens a machine and records it in the URL (so reload, back/forward and shared links work). */
 function navigate(id: string): void {
   const hash = machineHash(id);
   if (location.hash !== hash || location.search) {
@@ -117,9 +145,15 @@ function navigate(id: string): void {
   open(id);
 }
 
+/** Sorting and filtering the fleet replace the URL (no history entry per keystroke). */
+function rememberFleetQuery(query: FleetQuery): void {
+  history.replaceState(null, '', `${location.pathname}${fleetHash(query)}`);
+}
+
 function openFromUrl(): void {
-  const id = machineFromUrl(location.search, location.hash);
-  if (id) open(id);
+  const route = parseRoute(location.search, location.hash);
+  if (route.page === 'machine') open(route.id);
+  else showFleet(route.query);
 }
 window.addEventListener('hashchange', openFromUrl);
 window.addEventListener('popstate', openFromUrl);
@@ -130,6 +164,8 @@ pollMachines(
     machines.clear();
     for (const m of list) machines.set(m.id, m);
     picker.setMachines(list);
+    fleet.applyMachines(list);
+    fleetPage.schedule();
     byId('machines-error').hidden = true;
     if (page && current) page.setMachine(machines.get(current));
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedIntervalMs, SampleStore, SortedBuffer, timeline, toSeries } from './store';
-import { fleetEntry, type Sample } from './types';
+import type { Sample } from './types';
 
 function sample(machineId: string, t: number, cpu = 0, intervalSeconds = 1): Sample {
   return {
@@ -243,23 +243,5 @@ describe('toSeries', () => {
   it('handles empty and single-sample runs', () => {
     expect(toSeries([], () => 1, 1000)).toEqual([]);
     expect(toSeries([sample('a', 5, 7)], (s) => s.cpu.totalPercent, 1000)).toEqual([{ x: 5, y: 7 }]);
-  });
-});
-
-describe('fleet wire entries', () => {
-  it('names the positional fields the hub sends', () => {
-    const e = fleetEntry(['m1', 'web-1', true, 12.5, 40, 71.2, 1000, 500, 86400, 1764000000000]);
-    expect(e).toEqual({
-      machineId: 'm1',
-      hostname: 'web-1',
-      online: true,
-      cpuPercent: 12.5,
-      memoryUsedPercent: 40,
-      diskUsedPercent: 71.2,
-      networkRxBytesPerSecond: 1000,
-      networkTxBytesPerSecond: 500,
-      uptimeSeconds: 86400,
-      timestampUnixMs: 1764000000000,
-    });
   });
 });

@@ -158,7 +158,7 @@ export type HubMessage = 'sample' | 'backfill' | 'reconnect' | 'fleet';
 
 /**
  * One machine in the hub's "fleet" message as sent: a positional array, to keep a fleet of thousands
- * cheap (one argument: FleetWireEntry[]). {@link fleetEntry} turns it into a {@link FleetEntry}.
+ * cheap (one argument: FleetWireEntry[]). fleet.ts parseFleetEntry checks it and names its fields.
  */
 export type FleetWireEntry = [
   machineId: string,
@@ -171,23 +171,9 @@ export type FleetWireEntry = [
   networkTxBytesPerSecond: number,
   uptimeSeconds: number,
   timestampUnixMs: number,
+  /** appended later: absent from older hubs */
+  load1m?: number,
 ];
-
-/** Names the fields of a {@link FleetWireEntry}. */
-export function fleetEntry(e: FleetWireEntry): FleetEntry {
-  return {
-    machineId: e[0],
-    hostname: e[1],
-    online: e[2],
-    cpuPercent: e[3],
-    memoryUsedPercent: e[4],
-    diskUsedPercent: e[5],
-    networkRxBytesPerSecond: e[6],
-    networkTxBytesPerSecond: e[7],
-    uptimeSeconds: e[8],
-    timestampUnixMs: e[9],
-  };
-}
 
 /** One machine of the fleet summary, with named fields. */
 export interface FleetEntry {
@@ -201,4 +187,5 @@ export interface FleetEntry {
   networkTxBytesPerSecond: number;
   uptimeSeconds: number;
   timestampUnixMs: number;
+  load1m?: number;
 }

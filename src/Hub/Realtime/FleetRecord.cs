@@ -5,8 +5,8 @@ namespace SysMon.Hub.Realtime;
 /// <summary>
 /// One machine in the fleet stream: a handful of numbers, written as a positional JSON array
 /// (<c>[machineId, hostname, online, cpuPercent, memoryUsedPercent, diskUsedPercent,
-/// networkRxBytesPerSecond, networkTxBytesPerSecond, uptimeSeconds, timestampUnixMs]</c>) of about
-/// 100 bytes. Named properties made it 2.5 times larger, and every fleet viewer gets every machine
+/// networkRxBytesPerSecond, networkTxBytesPerSecond, uptimeSeconds, timestampUnixMs, load1m]</c>) of about
+/// 100 bytes. New fields are only ever appended, so older dashboards keep reading the ones they know. Named properties made it 2.5 times larger, and every fleet viewer gets every machine
 /// every few seconds: under the load benchmark the fleet stream was most of the bytes hubs wrote.
 /// </summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(FleetRecordJsonConverter))]
@@ -20,7 +20,8 @@ public sealed record FleetRecord(
     double NetworkRxBytesPerSecond,
     double NetworkTxBytesPerSecond,
     double UptimeSeconds,
-    long TimestampUnixMs)
+    long TimestampUnixMs,
+    double Load1m = 0)
 {
     public static FleetRecord From(string machineId, string hostname, bool online, Sample? sample)
     {
@@ -46,7 +47,8 @@ public sealed record FleetRecord(
         return new FleetRecord(machineId, hostname, online,
             Round(sample.Cpu?.TotalPercent ?? 0),
             memory is { TotalBytes: > 0 } ? Round(100.0 * memory.UsedBytes / memory.TotalBytes) : 0,
-            Round(diskUsed), Math.Round(rx), Math.Round(tx), Math.Round(sample.UptimeSeconds), sample.TimestampUnixMs);
+            Round(diskUsed), Math.Round(rx), Math.Round(tx), Math.Round(sample.UptimeSeconds), sample.TimestampUnixMs,
+            Math.Round(double.IsFinite(sample.Cpu?.Load1M ?? 0) ? sample.Cpu?.Load1M ?? 0 : 0, 2));
     }
 
     private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 1) : 0;
@@ -71,6 +73,7 @@ public sealed class FleetRecordJsonConverter : System.Text.Json.Serialization.Js
         writer.WriteNumberValue(value.NetworkTxBytesPerSecond);
         writer.WriteNumberValue(value.UptimeSeconds);
         writer.WriteNumberValue(value.TimestampUnixMs);
+        writer.WriteNumberValue(value.Load1m);
         writer.WriteEndArray();
     }
 }

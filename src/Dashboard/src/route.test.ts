@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_QUERY } from './fleet';
+import { fleetHash, parseRoute } from './route';
+
+describe('routes', () => {
+  it('opens the fleet by default and a machine by its hash or the older ?machine=', () => {
+    expect(parseRoute('', '')).toEqual({ page: 'fleet', query: DEFAULT_QUERY });
+    expect(parseRoute('', '#/')).toEqual({ page: 'fleet', query: DEFAULT_QUERY });
+    expect(parseRoute('', '#/machine/web%2F1')).toEqual({ page: 'machine', id: 'web/1' });
+    expect(parseRoute('?machine=db', '#/')).toEqual({ page: 'machine', id: 'db' });
+  });
+
+  it('round-trips the fleet query through the hash', () => {
+    const query = { sort: 'cpu' as const, descending: true, text: 'web eu&x=1', status: 'offline' as const };
+    const hash = fleetHash(query);
+    expect(hash.startsWith('#/?')).toBe(true);
+    expect(parseRoute('', hash)).toEqual({ page: 'fleet', query });
+    expect(fleetHash(DEFAULT_QUERY)).toBe('#/');
+  });
+
+  it('falls back to defaults for hostile or unknown values', () => {
+    const r = parseRoute('', `#/?sort=<script>&status=evil&q=${'a'.repeat(5000)}`);
+    expect(r).toEqual({ page: 'fleet', query: { ...DEFAULT_QUERY, text: 'a'.repeat(200) } });
+  });
+});

@@ -1,0 +1,116 @@
+using Microsoft.Playwright;
+using SysMon.TestSupport;
+using Xunit;
+
+namespace SysMon.EndToEnd.Tests;
+
+/// <summary>
+/// The fleet overview in headless Chromium, against a real hub fed by simulated agents over gRPC: what an operator
+/// sees first.
+/// </summary>
+public sealed class FleetBrowserTests
+{
+    private const string HostileName = "<img src=x onerror=alert(1)>";
+
+    private static async Task<IReadOnlyList<string>> RowIdsAsync(IPage page) =>
+        (await page.Locator("[data-fleet-row]:visible").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.fleetRow)").WithTimeout()).ToList();
+
+    [Fact]
+    public async Task FleetPageListsEveryMachineSortsFiltersMarksOfflineAndRendersHostileNamesAsText()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        await using var hub = await HubProcess.StartAsync("hub-fleet", redis: null, new Dictionary<string, string?>
+        {
+            ["EmbeddedAgent__Enabled"] = "false",
+            ["Hub__FleetIntervalMs"] = "500",
+        });
+        await using var quiet = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"quiet-{tag}", "web-1");
+        await using var busy = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"busy-{tag}", "web-2");
+        await using var hostile = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"hostile-{tag}", HostileName);
+        await quiet.SendAsync(10);
+        await busy.SendAsync(80);
+        await hostile.SendAsync(40);
+
+        using var playwright = await Playwright.CreateAsync().WithTimeout();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync().WithTimeout();
+        page.SetDefaultTimeout(30_000);
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        // Any script the hostile name managed to run would call alert.
+        await page.AddInitScriptAsync("window.__alerts = []; window.alert = m => window.__alerts.push(String(m));").WithTimeout();
+
+        try
+        {
+            await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
+            await Deadline.Until(async () => (await RowIdsAsync(page)).Count == 3, "the fleet page lists the three machines");
+
+            // Busiest first on the first click of a numeric column, least busy first on the second.
+            await page.Locator("[data-sort=cpu]").ClickAsync().WithTimeout();
+            await Deadline.Until(async () => (await RowIdsAsync(page))[0] == $"busy-{tag}", "sorted by CPU, busiest first");
+            Assert.Equal([$"busy-{tag}", $"hostile-{tag}", $"quiet-{tag}"], await RowIdsAsync(page));
+            Assert.Contains("sort=cpu", page.Url, StringComparison.Ordinal);
+            await page.Locator("[data-sort=cpu]").ClickAsync().WithTimeout();
+            await Deadline.Until(async () => (await RowIdsAsync(page))[0] == $"quiet-{tag}", "sorted by CPU, least busy first");
+
+            await page.Locator("#fleet-filter").FillAsync("web").WithTimeout();
+            await Deadline.Until(async () => (await RowIdsAsync(page)).Count == 2, "the filter keeps the two web machines");
+            await page.Locator("#fleet-filter").FillAsync("").WithTimeout();
+
+            // The hostile hostname is text in its row; nothing was parsed into an element or run.
+            var hostileRow = page.Locator($"[data-fleet-row='hostile-{tag}']");
+            await Assertions.Expect(hostileRow).ToContainTextAsync(HostileName).WithTimeout();
+            Assert.Equal(0, await page.Locator("img[src=x]").CountAsync().WithTimeout());
+
+            // An agent that goes away is marked offline, with how long for, and offline filtering finds it.
+            await quiet.DisposeAsync();
+            var quietRow = page.Locator($"[data-fleet-row='quiet-{tag}']");
+            await Assertions.Expect(quietRow).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("sm-offline")).WithTimeout();
+            await Assertions.Expect(quietRow).ToContainTextAsync("offline").WithTimeout();
+            await page.Locator("#fleet-status").SelectOptionAsync("offline").WithTimeout();
+            await Deadline.Until(async () => (await RowIdsAsync(page)).SequenceEqual([$"quiet-{tag}"]), "only the offline machine is listed");
+            Assert.Contains("status=offline", page.Url, StringComparison.Ordinal);
+            await page.Locator("#fleet-status").SelectOptionAsync("all").WithTimeout();
+
+            // A row opens its machine, and the URL names it.
+            await page.Locator($"[data-fleet-row='busy-{tag}']").ClickAsync().WithTimeout();
+            await Assertions.Expect(page.GetByTestId("machine-title")).ToContainTextAsync("web-2").WithTimeout();
+            Assert.Contains($"#/machine/busy-{tag}", page.Url, StringComparison.Ordinal);
+
+            Assert.Empty(await page.EvaluateAsync<string[]>("window.__alerts").WithTimeout());
+        }
+        catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+        {
+            var shot = Chromium.ArtifactPath($"fleet-failure-{tag}.png");
+            await page.ScreenshotAsync(new() { Path = shot, FullPage = true }).WithTimeout();
+            throw new TimeoutException($"{ex.Message}\nScreenshot: {shot}\nPage errors: {string.Join("; ", errors)}\n{hub}", ex);
+        }
+        Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
+    }
+
+    [Fact]
+    public async Task FleetPageFitsAPhoneWithoutHorizontalScrolling()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        await using var hub = await HubProcess.StartAsync("hub-fleet-phone", redis: null, new Dictionary<string, string?>
+        {
+            ["EmbeddedAgent__Enabled"] = "false",
+        });
+        await using var agent = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"phone-{tag}", "a-machine-with-a-rather-long-hostname-01.example.org");
+        await agent.SendAsync(55);
+
+        using var playwright = await Playwright.CreateAsync().WithTimeout();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 360, Height = 740 }, IsMobile = true, HasTouch = true }).WithTimeout();
+        var page = await context.NewPageAsync().WithTimeout();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
+        await Deadline.Until(async () => (await RowIdsAsync(page)).Count == 1, "the phone's fleet page lists the machine");
+
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth").WithTimeout();
+        await page.ScreenshotAsync(new() { Path = Chromium.ArtifactPath("fleet-phone-360.png"), FullPage = true }).WithTimeout();
+        Assert.True(overflow <= 0, $"The page is {overflow} px wider than a 360 px phone (screenshot: artifacts/test-results/screenshots/fleet-phone-360.png).");
+        await context.CloseAsync().WithTimeout();
+    }
+}
