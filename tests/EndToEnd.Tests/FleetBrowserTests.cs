@@ -12,6 +12,24 @@ public sealed class FleetBrowserTests
 {
     private const string HostileName = "<img src=x onerror=alert(1)>";
 
+    /// <summary>Sends a sample every second, as a real agent does, until cancelled (a silent agent goes offline in 5 s).</summary>
+    private static async Task KeepSendingAsync(SimulatedAgent agent, double cpuPercent, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            do
+            {
+                await agent.SendAsync(cpuPercent);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or Grpc.Core.RpcException or InvalidOperationException)
+        {
+            // Stopped, or the agent was disposed: its machine goes offline, which is what some tests want.
+        }
+    }
+
     private static async Task<IReadOnlyList<string>> RowIdsAsync(IPage page) =>
         (await page.Locator("[data-fleet-row]:visible").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.fleetRow)").WithTimeout()).ToList();
 
@@ -27,9 +45,8 @@ public sealed class FleetBrowserTests
         await using var quiet = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"quiet-{tag}", "web-1");
         await using var busy = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"busy-{tag}", "web-2");
         await using var hostile = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, $"hostile-{tag}", HostileName);
-        await quiet.SendAsync(10);
-        await busy.SendAsync(80);
-        await hostile.SendAsync(40);
+        using var stop = new CancellationTokenSource();
+        var sending = Task.WhenAll(KeepSendingAsync(quiet, 10, stop.Token), KeepSendingAsync(busy, 80, stop.Token), KeepSendingAsync(hostile, 40, stop.Token));
 
         using var playwright = await Playwright.CreateAsync().WithTimeout();
         await using var browser = await Chromium.LaunchAsync(playwright);
@@ -85,6 +102,11 @@ public sealed class FleetBrowserTests
             var shot = Chromium.ArtifactPath($"fleet-failure-{tag}.png");
             await page.ScreenshotAsync(new() { Path = shot, FullPage = true }).WithTimeout();
             throw new TimeoutException($"{ex.Message}\nScreenshot: {shot}\nPage errors: {string.Join("; ", errors)}\n{hub}", ex);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await sending.WithTimeout();
         }
         Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
     }

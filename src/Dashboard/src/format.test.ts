@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatAgo,
+  formatAxisTime,
   formatBytes,
   formatClock,
   formatCount,
@@ -79,5 +80,15 @@ describe('formatClock / formatAgo', () => {
     expect(formatAgo(1000, 1500)).toBe('just now');
     expect(formatAgo(0, 12_000)).toBe('12s ago');
     expect(formatAgo(0, 303_000)).toBe('5m 03s ago');
+  });
+});
+
+describe('formatAxisTime', () => {
+  it('shows seconds within an hour, minutes within a day, and the weekday beyond', () => {
+    const t = new Date(2026, 11, 1, 14, 5, 9).getTime(); // a Tuesday, local time
+    expect(formatAxisTime(t, 60_000)).toBe('14:05:09');
+    expect(formatAxisTime(t, 6 * 3_600_000)).toBe('14:05');
+    expect(formatAxisTime(t, 7 * 86_400_000)).toBe('Tue 14:05');
+    expect(formatAxisTime(Number.NaN, 1)).toBe('–');
   });
 });

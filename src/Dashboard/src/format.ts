@@ -85,3 +85,17 @@ export function formatAgo(epochMs: number, nowMs: number): string {
   const s = (nowMs - epochMs) / 1000;
   return s < 1 ? 'just now' : `${formatDuration(s)} ago`;
 }
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * An axis tick for a time axis spanning `spanMs`: "HH:MM:SS" within an hour, "HH:MM" within a
+ * day, "Tue 14:00" beyond (local time).
+ */
+export function formatAxisTime(epochMs: number, spanMs: number): string {
+  if (!isNum(epochMs)) return DASH;
+  if (!(spanMs > 3_600_000)) return formatClock(epochMs);
+  const d = new Date(epochMs);
+  const hm = `${d.getHours().toString().padStart(2, '0')}:${d.getMinutes().toString().padStart(2, '0')}`;
+  return spanMs > 86_400_000 ? `${WEEKDAYS[d.getDay()]} ${hm}` : hm;
+}

@@ -1,12 +1,15 @@
 // The page of one machine: header (hostname, facts, liveness) and one card per metric family.
-// Test hooks: the hostname is in data-testid="machine-title"; the charts and the process table
-// carry their own hooks (see charts/cpuChart.ts and processTable.ts).
+// Test hooks: the hostname is in data-testid="machine-title"; the range buttons are
+// [data-range="live|15m|1h|24h|7d"] (aria-pressed), the range status line data-testid="range-note",
+// the process caption data-testid="process-caption"; the charts and the process table carry their
+// own hooks (see charts/cpuChart.ts and processTable.ts).
 import { CpuChart } from './charts/cpuChart';
 import { DiskChart } from './charts/diskChart';
 import { MemoryChart } from './charts/memoryChart';
 import { NetworkChart } from './charts/networkChart';
 import { el, setText } from './dom';
 import { formatAgo, formatBytes, formatClock, formatCount, formatDuration } from './format';
+import { type ProcessSnapshot, RANGES, type RangeName, rangeLabel, type TimeRange } from './history';
 import { ProcessTable } from './processTable';
 import { expectedIntervalMs, timeline } from './store';
 import type { Machine, Sample } from './types';
@@ -35,8 +38,12 @@ export class MachinePage {
   private machineId = '';
   private machine: Machine | undefined;
   private latest: Sample | undefined;
+  private readonly rangeButtons = new Map<string, HTMLButtonElement>();
+  private readonly rangeNote: HTMLElement;
+  /** Set while the page shows history: the processes table then shows a snapshot, not the live top N. */
+  private historyMode = false;
 
-  constructor(container: HTMLElement) {
+  constructor(container: HTMLElement, onRange: (range: TimeRange) => void = () => {}) {
     this.title = el('h1', {
       class: 'h4 mb-0 text-truncate',
       'data-testid': 'machine-title',
@@ -47,8 +54,22 @@ export class MachinePage {
     head.append(this.title, this.badge);
     this.facts = el('div', { class: 'small sm-muted mt-1', id: 'machine-facts' });
     this.live = el('div', { class: 'small sm-muted', id: 'machine-live', 'aria-live': 'off' });
+    const ranges = el('div', { class: 'btn-group btn-group-sm', role: 'group', 'aria-label': 'Time range' });
+    for (const name of RANGES) {
+      const b = el(
+        'button',
+        { type: 'button', class: 'btn btn-outline-primary', 'data-range': name },
+        rangeLabel({ name }),
+      );
+      b.addEventListener('click', () => onRange({ name: name as RangeName }));
+      ranges.append(b);
+      this.rangeButtons.set(name, b);
+    }
+    this.rangeNote = el('span', { class: 'small sm-muted', 'data-testid': 'range-note', role: 'status' });
+    const rangeRow = el('div', { class: 'd-flex flex-wrap align-items-center gap-2 mt-2' });
+    rangeRow.append(ranges, this.rangeNote);
     const header = el('header', { class: 'mb-3' });
-    header.append(head, this.facts, this.live);
+    header.append(head, this.facts, this.live, rangeRow);
 
     const grid = el('div', { class: 'row g-3' });
     const cpu = card('CPU', 'col-12 col-xxl-6');
@@ -61,7 +82,7 @@ export class MachinePage {
     this.memory = new MemoryChart(mem.body);
     this.network = new NetworkChart(net.body);
     this.disk = new DiskChart(disk.body);
-    this.processCount = el('div', { class: 'small sm-muted mb-2' });
+    this.processCount = el('div', { class: 'small sm-muted mb-2', 'data-testid': 'process-caption' });
     const tableBox = el('div', { class: 'table-responsive' });
     proc.body.append(this.processCount, tableBox);
     this.processes = new ProcessTable(tableBox);
@@ -114,6 +135,7 @@ export class MachinePage {
     this.memory.update(input);
     this.network.update(input);
     this.disk.update(input);
+    if (this.historyMode) return;
     const latest = samples[samples.length - 1];
     this.latest = latest;
     this.processes.update(latest?.processes ?? []);
@@ -124,6 +146,32 @@ export class MachinePage {
         : '',
     );
     this.renderLive();
+  }
+
+  /** Marks the chosen range and says what the charts show (e.g. "1 h to 14:05, 10 s steps"). */
+  setRange(range: TimeRange, note: string): void {
+    this.historyMode = range.name !== 'live';
+    for (const [name, b] of this.rangeButtons) {
+      const on = name === range.name;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-pressed', String(on));
+    }
+    setText(this.rangeNote, note);
+    if (this.historyMode) {
+      setText(this.processCount, 'Click a chart to see the top processes at that moment.');
+      this.processes.update([]);
+    }
+  }
+
+  /** Shows the top processes of a past moment (history mode). */
+  showProcessSnapshot(snapshot: ProcessSnapshot | null, askedAtMs: number): void {
+    this.processes.update(snapshot?.processes ?? []);
+    setText(
+      this.processCount,
+      snapshot
+        ? `Top processes at ${formatClock(snapshot.timestampUnixMs)} (the snapshot nearest before ${formatClock(askedAtMs)})`
+        : `No process snapshot near ${formatClock(askedAtMs)}.`,
+    );
   }
 
   /** Refreshes the "last sample … ago" line (cheap; called between redraws too). */

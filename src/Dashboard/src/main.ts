@@ -15,10 +15,19 @@
 import 'bootstrap/dist/css/bootstrap.min.css';
 import './styles.css';
 import { pollMachines } from './api';
-import { refreshChartTheme } from './charts/common';
+import { refreshChartTheme, setTimeSelectHandlers, setTimeWindow } from './charts/common';
 import { byId, setText } from './dom';
 import { FleetModel, type FleetQuery } from './fleet';
 import { FleetPage } from './fleetPage';
+import { formatClock, formatDuration } from './format';
+import {
+  fetchHistory,
+  fetchProcessesAt,
+  rangeLabel,
+  rangeQuery,
+  rangeWindow,
+  type TimeRange,
+} from './history';
 import { MonitorHub } from './hub';
 import { MachinePage } from './machinePage';
 import { Picker } from './picker';
@@ -33,7 +42,7 @@ import {
 } from './settings';
 import { SampleStore } from './store';
 import { applyStoredTheme, initThemeToggle } from './theme';
-import type { ConnectionState, Machine } from './types';
+import type { ConnectionState, Machine, Sample } from './types';
 
 applyStoredTheme();
 
@@ -88,7 +97,12 @@ showConnectionState(hub.connectionState);
 // ---- samples and rendering ----
 const loop = new RenderLoop(
   () => {
-    if (page && current) page.render(store.samples(current));
+    if (!page || !current) return;
+    if (historySamples) {
+      // History does not change with live samples: draw it once per load.
+      if (!historyDrawn) page.render(historySamples);
+      historyDrawn = true;
+    } else page.render(store.samples(current));
   },
   () => page?.renderLive(),
 );
@@ -111,24 +125,99 @@ refreshSelect.addEventListener('change', () => {
 startRenderLoop();
 
 // ---- pages ----
-function open(id: string): void {
+function open(id: string, nextRange: TimeRange = { name: 'live' }): void {
   fleetPage.hide();
   void hub.unsubscribeFleet();
   byId('machine-page-host').hidden = false;
-  if (id === current) return;
+  if (id === current) {
+    if (rangeQuery(nextRange) !== rangeQuery(range)) applyRange(id, nextRange);
+    return;
+  }
   if (current) void hub.unsubscribe(current);
   current = id;
   picker.setSelected(id);
-  if (!page) page = new MachinePage(byId('machine-page-host'));
+  if (!page) page = new MachinePage(byId('machine-page-host'), (r) => current && navigate(current, r));
   page.show(id, machines.get(id));
   document.title = `${machines.get(id)?.hostname || id} · SysMon`;
-  render();
+  applyRange(id, nextRange);
   void hub.subscribe(id);
 }
+
+// ---- the machine page's time range: live (streamed, started from recent history) or history ----
+/** Named ranges reload this often, so "the last hour" stays the last hour. */
+const HISTORY_REFRESH_MS = 30_000;
+let range: TimeRange = { name: 'live' };
+let historySamples: Sample[] | null = null;
+let historyDrawn = false;
+let historyRequest: AbortController | undefined;
+let historyTimer: ReturnType<typeof setInterval> | undefined;
+
+function applyRange(id: string, next: TimeRange): void {
+  range = next;
+  historyRequest?.abort();
+  clearInterval(historyTimer);
+  historySamples = null;
+  setTimeWindow(null);
+  page?.setRange(next, next.name === 'live' ? 'Live: every sample as it arrives' : 'Loading history…');
+  void loadHistory(id, next);
+  if (next.name !== 'live' && next.name !== 'custom') {
+    historyTimer = setInterval(() => void loadHistory(id, range), HISTORY_REFRESH_MS);
+  }
+  render();
+}
+
+async function loadHistory(id: string, r: TimeRange): Promise<void> {
+  const request = new AbortController();
+  historyRequest = request;
+  const { fromMs, toMs } = rangeWindow(r, Date.now());
+  try {
+    // Live starts from the raw last minutes (1 s steps), so an opened machine never shows an empty chart.
+    const samples = await fetchHistory(id, fromMs, toMs, r.name === 'live' ? 1 : undefined, request.signal);
+    if (request.signal.aborted || id !== current) return;
+    if (r.name === 'live') {
+      for (const sample of samples) store.add(sample);
+      render();
+      return;
+    }
+    historySamples = samples;
+    historyDrawn = false;
+    setTimeWindow({ fromMs, toMs });
+    const step = samples.length > 0 ? ` · ${formatDuration(samples[0].intervalSeconds)} steps` : '';
+    page?.setRange(
+      r,
+      samples.length === 0
+        ? `${rangeLabel(r)}: no history stored in this range`
+        : `${rangeLabel(r)}: ${formatClock(fromMs)} – ${formatClock(toMs)}${step} · drag across a chart to zoom`,
+    );
+    render();
+  } catch (e) {
+    if (request.signal.aborted) return;
+    console.warn('history request failed', e);
+    page?.setRange(r, 'Could not load history from the hub; retrying…');
+  }
+}
+
+// Dragging across any chart zooms to that window; clicking one in history shows the processes of that moment.
+setTimeSelectHandlers({
+  select: (fromMs, toMs) => {
+    if (current && toMs - fromMs >= 10_000) navigate(current, { name: 'custom', fromMs, toMs });
+  },
+  pick: (atMs) => {
+    const id = current;
+    if (!id || range.name === 'live' || !page) return;
+    fetchProcessesAt(id, atMs)
+      .then((snapshot) => {
+        if (id === current) page?.showProcessSnapshot(snapshot, atMs);
+      })
+      .catch((e) => console.warn('processes request failed', e));
+  },
+});
 
 function showFleet(query: FleetQuery): void {
   if (current) void hub.unsubscribe(current);
   current = null;
+  historyRequest?.abort();
+  clearInterval(historyTimer);
   picker.setSelected(null);
   byId('machine-page-host').hidden = true;
   document.title = 'Fleet · SysMon';
@@ -137,12 +226,12 @@ function showFleet(query: FleetQuery): void {
 }
 
 /** Opens a machine and records it in the URL (so reload, back/forward and shared links work). */
-function navigate(id: string): void {
-  const hash = machineHash(id);
+function navigate(id: string, nextRange: TimeRange = { name: 'live' }): void {
+  const hash = machineHash(id, rangeQuery(nextRange));
   if (location.hash !== hash || location.search) {
     history.pushState(null, '', `${location.pathname}${hash}`);
   }
-  open(id);
+  open(id, nextRange);
 }
 
 /** Sorting and filtering the fleet replace the URL (no history entry per keystroke). */
@@ -152,7 +241,7 @@ function rememberFleetQuery(query: FleetQuery): void {
 
 function openFromUrl(): void {
   const route = parseRoute(location.search, location.hash);
-  if (route.page === 'machine') open(route.id);
+  if (route.page === 'machine') open(route.id, route.range);
   else showFleet(route.query);
 }
 window.addEventListener('hashchange', openFromUrl);

@@ -6,8 +6,17 @@ describe('routes', () => {
   it('opens the fleet by default and a machine by its hash or the older ?machine=', () => {
     expect(parseRoute('', '')).toEqual({ page: 'fleet', query: DEFAULT_QUERY });
     expect(parseRoute('', '#/')).toEqual({ page: 'fleet', query: DEFAULT_QUERY });
-    expect(parseRoute('', '#/machine/web%2F1')).toEqual({ page: 'machine', id: 'web/1' });
-    expect(parseRoute('?machine=db', '#/')).toEqual({ page: 'machine', id: 'db' });
+    expect(parseRoute('', '#/machine/web%2F1')).toEqual({
+      page: 'machine',
+      id: 'web/1',
+      range: { name: 'live' },
+    });
+    expect(parseRoute('?machine=db', '#/')).toEqual({ page: 'machine', id: 'db', range: { name: 'live' } });
+    expect(parseRoute('', '#/machine/a%3Fb?range=24h')).toEqual({
+      page: 'machine',
+      id: 'a?b',
+      range: { name: '24h' },
+    });
   });
 
   it('round-trips the fleet query through the hash', () => {

@@ -1,20 +1,21 @@
 // The URL names the page, so a link can be shared: `#/` (the fleet, with its sort and filters as
 // query parameters: `#/?sort=cpu&desc=1&q=web&status=offline`) or `#/machine/<id>`.
-// `?machine=<id>` (older links) still opens a machine. Pure.
+// `?machine=<id>` (older links) still opens a machine; a machine's page takes `?range=` (history.ts). Pure.
 import { DEFAULT_QUERY, type FleetQuery, parseSortKey, type StatusFilter } from './fleet';
+import { parseRange, type TimeRange } from './history';
 import { machineFromUrl } from './settings';
 
-export type Route = { page: 'fleet'; query: FleetQuery } | { page: 'machine'; id: string };
+export type Route = { page: 'fleet'; query: FleetQuery } | { page: 'machine'; id: string; range: TimeRange };
 
 function parseStatus(v: string | null): StatusFilter {
   return v === 'online' || v === 'offline' ? v : 'all';
 }
 
 export function parseRoute(search: string, hash: string): Route {
-  const id = machineFromUrl(search, hash);
-  if (id) return { page: 'machine', id };
   const q = hash.indexOf('?');
   const params = new URLSearchParams(q >= 0 ? hash.slice(q + 1) : '');
+  const id = machineFromUrl(search, hash);
+  if (id) return { page: 'machine', id, range: parseRange(params) };
   const hasSort = params.has('sort');
   return {
     page: 'fleet',

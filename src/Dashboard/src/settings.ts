@@ -44,7 +44,8 @@ export const saveThemePref = (t: ThemePref): void => write(KEY_THEME, t);
 export function machineFromUrl(search: string, hash: string): string | null {
   const q = new URLSearchParams(search).get('machine');
   if (q) return q;
-  const m = /^#\/machine\/(.+)$/.exec(hash);
+  // The id is percent-encoded, so a raw "?" starts the page's parameters (range=…).
+  const m = /^#\/machine\/([^?]+)/.exec(hash);
   if (!m) return null;
   try {
     return decodeURIComponent(m[1]) || null;
@@ -53,7 +54,7 @@ export function machineFromUrl(search: string, hash: string): string | null {
   }
 }
 
-/** The hash route for a machine. Pure. */
-export function machineHash(id: string): string {
-  return `#/machine/${encodeURIComponent(id)}`;
+/** The hash route for a machine, with the page's parameters (e.g. "range=1h") when given. Pure. */
+export function machineHash(id: string, query = ''): string {
+  return `#/machine/${encodeURIComponent(id)}${query ? `?${query}` : ''}`;
 }

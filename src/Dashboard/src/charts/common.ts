@@ -17,7 +17,7 @@ import {
   Tooltip,
 } from 'chart.js';
 import { el } from '../dom';
-import { formatClock } from '../format';
+import { formatAxisTime, formatClock } from '../format';
 import { type Point, toSeries } from '../store';
 import type { Sample } from '../types';
 
@@ -130,6 +130,8 @@ export function createLineChart(
   formatY: (v: number) => string,
   y: { min?: number; max?: number; suggestedMax?: number } = {},
 ): LineChart {
+  // Tick callbacks run during construction too, before `chart` is assigned.
+  let self: LineChart | undefined;
   const chart: LineChart = new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -153,7 +155,7 @@ export function createLineChart(
             maxTicksLimit: 6,
             maxRotation: 0,
             includeBounds: false,
-            callback: (v) => formatClock(Number(v)),
+            callback: (v) => formatAxisTime(Number(v), span(self)),
           },
           grid: {},
         },
@@ -179,7 +181,93 @@ export function createLineChart(
       },
     },
   });
+  self = chart;
+  attachTimeSelect(chart, canvas);
   return track(chart);
+}
+
+function span(chart: LineChart | undefined): number {
+  const x = chart?.options.scales?.x;
+  return x && typeof x.max === 'number' && typeof x.min === 'number' ? x.max - x.min : 0;
+}
+
+// ---- the time window every line chart shows, and selecting time on a chart ----
+
+/** A fixed x window (history ranges), or null: each chart spans its data (live). */
+let timeWindow: { fromMs: number; toMs: number } | null = null;
+
+/** Pins every line chart's x axis to a window (the chosen range), or back to its data (null). */
+export function setTimeWindow(window: { fromMs: number; toMs: number } | null): void {
+  timeWindow = window;
+}
+
+export interface TimeSelectHandlers {
+  /** A drag across a chart chose this window (zoom). */
+  select(fromMs: number, toMs: number): void;
+  /** A click on a chart chose this moment (e.g. the processes at that time). */
+  pick(atMs: number): void;
+}
+
+let handlers: TimeSelectHandlers | null = null;
+
+/** Where drags and clicks on any line chart go; null ignores them. */
+export function setTimeSelectHandlers(h: TimeSelectHandlers | null): void {
+  handlers = h;
+}
+
+/** Drags narrower than this are clicks. */
+const MIN_DRAG_PX = 6;
+
+/**
+ * Pointer handling shared by every line chart: a drag paints a band over the plot and selects its
+ * time window on release; a click picks the moment under the pointer. Uses the chart's own x scale
+ * (epoch ms), so it works for any chart whatever its series.
+ */
+function attachTimeSelect(chart: LineChart, canvas: HTMLCanvasElement): void {
+  let startX: number | null = null;
+  let band: HTMLDivElement | null = null;
+  const xOf = (e: PointerEvent) => {
+    const area = chart.chartArea;
+    const r = canvas.getBoundingClientRect();
+    return Math.min(Math.max(e.clientX - r.left, area.left), area.right);
+  };
+  const clear = () => {
+    band?.remove();
+    band = null;
+    startX = null;
+  };
+  canvas.addEventListener('pointerdown', (e) => {
+    if (!handlers || e.button !== 0) return;
+    startX = xOf(e);
+    canvas.setPointerCapture?.(e.pointerId);
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    if (startX === null) return;
+    const x = xOf(e);
+    if (Math.abs(x - startX) < MIN_DRAG_PX) return;
+    if (!band) {
+      band = el('div', { class: 'sm-zoom-band', 'aria-hidden': 'true' });
+      canvas.parentElement?.append(band);
+    }
+    const area = chart.chartArea;
+    band.style.left = `${Math.min(x, startX)}px`;
+    band.style.width = `${Math.abs(x - startX)}px`;
+    band.style.top = `${area.top}px`;
+    band.style.height = `${area.bottom - area.top}px`;
+  });
+  canvas.addEventListener('pointerup', (e) => {
+    if (startX === null || !handlers) return clear();
+    const x = xOf(e);
+    const scale = chart.scales.x;
+    const a = scale.getValueForPixel(Math.min(x, startX));
+    const b = scale.getValueForPixel(Math.max(x, startX));
+    const dragged = Math.abs(x - startX) >= MIN_DRAG_PX;
+    clear();
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return;
+    if (dragged) handlers.select(Math.round(a), Math.round(b));
+    else handlers.pick(Math.round(a));
+  });
+  canvas.addEventListener('pointercancel', clear);
 }
 
 /** Applies the current theme to a chart and keeps it themed on later switches. */
@@ -218,7 +306,11 @@ export function setLineData(
     max = Math.max(max, s.data[s.data.length - 1].x);
   }
   const x = chart.options.scales?.x;
-  if (x) {
+  if (x && timeWindow) {
+    // A history range shows its whole window: time without data at either end is visibly empty.
+    x.min = timeWindow.fromMs;
+    x.max = timeWindow.toMs;
+  } else if (x) {
     // No data: the last minute; one sample: the minute before it.
     if (!Number.isFinite(max)) max = Date.now();
     if (!Number.isFinite(min) || min >= max) min = max - 60_000;
