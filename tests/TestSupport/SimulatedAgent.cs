@@ -87,7 +87,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
     }
 
     /// <summary>Sends one sample with the next sequence number and returns that number.</summary>
-    public async Task<ulong> SendAsync(double cpuPercent, DateTimeOffset? at = null, bool replayed = false)
+    public async Task<ulong> SendAsync(double cpuPercent, DateTimeOffset? at = null, bool replayed = false, IEnumerable<ProcessSample>? processes = null)
     {
         var sequence = ++_sequence;
         var timestamp = (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
@@ -102,6 +102,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
                 IntervalSeconds = 1,
                 Cpu = new CpuSample { TotalPercent = cpuPercent, CorePercent = { cpuPercent, cpuPercent } },
                 Memory = new MemorySample { TotalBytes = 8UL << 30, UsedBytes = 2UL << 30 },
+                Processes = { processes ?? [] },
             },
         }).WithTimeout();
         return sequence;

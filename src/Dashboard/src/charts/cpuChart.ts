@@ -1,7 +1,7 @@
 // CPU: total % (bold) and one thin line per logical core, plus user/system/iowait/steal, load
 // averages and frequency. Test hook: the chart's wrapper has data-testid="cpu-chart" and
-// data-points = number of points in the total-CPU dataset (gap markers included), updated on
-// every redraw.
+// data-points = number of points in the total-CPU dataset (gap markers included) and data-gaps =
+// how many of them are gap markers (breaks where no sample came), updated on every redraw.
 import { el, setText } from '../dom';
 import { formatPercent } from '../format';
 import { toSeries } from '../store';
@@ -75,6 +75,9 @@ export class CpuChart {
     }
     setLineData(this.chart, specs);
     this.box.setAttribute('data-points', String(total.length));
+    let gaps = 0;
+    for (const p of total) if (p.y === null) gaps++;
+    this.box.setAttribute('data-gaps', String(gaps));
 
     const cpu = latest?.cpu;
     setText(this.stats.total, cpu ? formatPercent(cpu.totalPercent) : '–');
