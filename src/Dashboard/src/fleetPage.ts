@@ -20,6 +20,7 @@ import {
   sparkRuns,
 } from './fleet';
 import { formatAgo, formatDuration, formatPercent, formatRate } from './format';
+import { timed } from './perf';
 
 /** Row height in px (CSS .sm-fleet-row uses the same). */
 export const ROW_PX = 40;
@@ -176,7 +177,10 @@ export class FleetPage {
     if (!this.visible || this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.render();
+      timed('fleet', () => {
+        this.render();
+        return this.rows.length > 0;
+      });
     });
   }
 

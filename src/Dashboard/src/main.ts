@@ -30,6 +30,7 @@ import {
 } from './history';
 import { MonitorHub } from './hub';
 import { MachinePage } from './machinePage';
+import { timed } from './perf';
 import { Picker } from './picker';
 import { acceptSample, RenderLoop } from './renderLoop';
 import { fleetHash, parseRoute } from './route';
@@ -97,16 +98,26 @@ showConnectionState(hub.connectionState);
 // ---- samples and rendering ----
 const loop = new RenderLoop(
   () => {
-    if (!page || !current) return;
+    const machinePage = page;
+    const id = current;
+    if (!machinePage || !id) return;
     if (historySamples) {
       // History does not change with live samples: draw it once per load.
-      if (!historyDrawn) page.render(historySamples);
+      const samples = historySamples;
+      if (!historyDrawn) timed('machine', () => drawMachine(machinePage, samples));
       historyDrawn = true;
-    } else page.render(store.samples(current));
+    } else {
+      const samples = store.samples(id);
+      timed('machine', () => drawMachine(machinePage, samples));
+    }
   },
   () => page?.renderLive(),
 );
 const render = () => loop.drawNow();
+function drawMachine(machinePage: MachinePage, samples: readonly Sample[]): boolean {
+  machinePage.render(samples);
+  return samples.length > 0;
+}
 // A burst of backfill only marks the page dirty: one redraw per tick however many arrive.
 hub.onSample((s) => acceptSample(store, loop, s, current));
 
