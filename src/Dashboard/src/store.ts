@@ -136,7 +136,7 @@ export function expectedIntervalMs(samples: readonly Pick<Sample, 'intervalSecon
   return median * 1000;
 }
 
-/** A chart point: x is epoch ms; y null marks a gap (Chart.js draws a break with spanGaps: false). */
+/** A chart point: x is epoch ms; y null marks a gap (the line chart draws a break there). */
 export interface Point {
   x: number;
   y: number | null;
@@ -146,7 +146,7 @@ export interface Point {
  * The layout of a run of samples as chart points: each entry is a sample index, or null for a
  * gap marker wherever two consecutive samples are more than 1.5 × the expected interval apart.
  * Every series built from the same samples and timeline with {@link toSeries} lines up index by
- * index, which Chart.js's "index" tooltip mode relies on.
+ * index, which the charts rely on (one x column per chart).
  */
 export function timeline(
   samples: readonly Pick<Sample, 'timestampUnixMs'>[],

@@ -1,39 +1,15 @@
-// Shared Chart.js setup: registers only the parts the dashboard uses (no chart.js/auto), the
-// performance options Chart.js recommends (animation off, parsing off, normalized data), a
-// linear x axis in epoch ms with a clock-time tick formatter (no date adapter), and theming
-// from CSS variables.
-import {
-  ArcElement,
-  Chart,
-  type ChartDataset,
-  type ChartOptions,
-  DoughnutController,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  type ScriptableContext,
-  Tooltip,
-} from 'chart.js';
+// Shared chart setup. Line charts are uPlot: an update is one setData on a laid-out canvas, where
+// Chart.js re-fitted scales, ticks and legend on every update (6–12 ms per chart on our 2-core test
+// machine against a 2 ms budget for a whole machine page: bench/README.md, "dashboard-perf.sh").
+// x is epoch ms on a plain linear scale with our own tick labels; y is formatted with units on the
+// axis and in the legend, which shows the values under the cursor. Gaps are null values: uPlot breaks
+// the line there (spanGaps off). Colours come from CSS variables, re-read on a theme switch.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import { el } from '../dom';
 import { formatAxisTime, formatClock } from '../format';
 import { type Point, toSeries } from '../store';
 import type { Sample } from '../types';
-
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  DoughnutController,
-  ArcElement,
-  Tooltip,
-  Legend,
-);
-
-export type LineChart = Chart<'line', Point[]>;
-export type LineDataset = ChartDataset<'line', Point[]>;
 
 /** Series colours; chosen to read on both light and dark backgrounds. */
 export const PALETTE = [
@@ -75,120 +51,46 @@ function themeColors(): ThemeColors {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: charts of every type are themed alike.
-const live = new Set<Chart<any, any, any>>();
-
-// biome-ignore lint/suspicious/noExplicitAny: see live.
-function applyTheme(chart: Chart<any, any, any>, c: ThemeColors): void {
-  const o = chart.options as ChartOptions<'line'>;
-  for (const axis of Object.values(o.scales ?? {})) {
-    if (!axis) continue;
-    if (axis.ticks) axis.ticks.color = c.text;
-    if (axis.grid) axis.grid.color = c.grid;
-    if ('border' in axis && axis.border) axis.border.color = c.grid;
-  }
-  if (o.plugins?.legend?.labels) o.plugins.legend.labels.color = c.text;
-  if ((chart.config as { type?: string }).type === 'doughnut') {
-    for (const ds of chart.data.datasets) (ds as ChartDataset<'doughnut'>).borderColor = c.surface;
-  }
+/** Anything drawn in theme colours: rebuilt or repainted when the theme changes. */
+export interface Themed {
+  retheme(): void;
 }
+const live = new Set<Themed>();
 
 /** Re-reads the CSS variables into every live chart (call after a theme switch). */
 export function refreshChartTheme(): void {
-  const c = themeColors();
-  for (const chart of live) {
-    applyTheme(chart, c);
-    chart.update('none');
-  }
+  for (const chart of live) chart.retheme();
 }
 
-/** Creates a relatively positioned box of fixed height holding a canvas. */
+/** Keeps a chart themed on later switches. */
+export function track<T extends Themed>(chart: T): T {
+  live.add(chart);
+  return chart;
+}
+
+/** Creates a relatively positioned box of fixed height for a chart to fill. */
 export function chartBox(
   height: number,
   attrs: Record<string, string> = {},
-): { box: HTMLDivElement; canvas: HTMLCanvasElement } {
-  const box = el('div', { ...attrs, class: 'sm-chart-box' });
-  box.style.height = `${height}px`; // CSSOM, not a style attribute: fine under a strict CSP
-  const canvas = el('canvas', { role: 'img' });
-  box.append(canvas);
-  return { box, canvas };
+): { box: HTMLDivElement; host: HTMLDivElement } {
+  const box = el('div', { ...attrs, class: 'sm-chart-box', role: 'img' });
+  box.style.minHeight = `${height}px`; // CSSOM, not a style attribute: fine under a strict CSP
+  const host = el('div', { class: 'sm-chart-host' });
+  box.append(host);
+  return { box, host };
 }
 
-function isolatedPointRadius(ctx: ScriptableContext<'line'>): number {
-  const data = ctx.dataset?.data as Point[] | undefined;
-  const i = ctx.dataIndex;
-  if (!data || data[i]?.y == null) return 0;
-  return data[i - 1]?.y == null && data[i + 1]?.y == null ? 2 : 0;
+/** Line style of one series. */
+export interface LineStyle {
+  color: string;
+  width?: number;
+  dash?: number[];
 }
 
-/**
- * A time-series line chart: x = epoch ms (linear scale, HH:MM:SS ticks), y formatted by
- * `formatY` on the axis and in tooltips.
- */
-export function createLineChart(
-  canvas: HTMLCanvasElement,
-  formatY: (v: number) => string,
-  y: { min?: number; max?: number; suggestedMax?: number } = {},
-): LineChart {
-  // Tick callbacks run during construction too, before `chart` is assigned.
-  let self: LineChart | undefined;
-  const chart: LineChart = new Chart(canvas, {
-    type: 'line',
-    data: { datasets: [] },
-    options: {
-      animation: false,
-      parsing: false,
-      normalized: true,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      elements: {
-        // Points are hidden except a lone sample between gaps, which would otherwise be invisible.
-        point: { radius: isolatedPointRadius, hitRadius: 6 },
-        line: { borderWidth: 1.5, tension: 0 },
-      },
-      datasets: { line: { spanGaps: false } },
-      scales: {
-        x: {
-          type: 'linear',
-          ticks: {
-            maxTicksLimit: 6,
-            maxRotation: 0,
-            includeBounds: false,
-            callback: (v) => formatAxisTime(Number(v), span(self)),
-          },
-          grid: {},
-        },
-        y: {
-          type: 'linear',
-          beginAtZero: true,
-          min: y.min,
-          max: y.max,
-          suggestedMax: y.suggestedMax,
-          ticks: { maxTicksLimit: 5, callback: (v) => formatY(Number(v)) },
-          grid: {},
-        },
-      },
-      plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 10, boxHeight: 10 } },
-        tooltip: {
-          callbacks: {
-            title: (items) => (items.length ? formatClock(items[0].parsed.x ?? Number.NaN) : ''),
-            label: (item) =>
-              item.parsed.y == null ? '' : `${item.dataset.label ?? ''}: ${formatY(item.parsed.y)}`,
-          },
-        },
-      },
-    },
-  });
-  self = chart;
-  attachTimeSelect(chart, canvas);
-  return track(chart);
-}
-
-function span(chart: LineChart | undefined): number {
-  const x = chart?.options.scales?.x;
-  return x && typeof x.max === 'number' && typeof x.min === 'number' ? x.max - x.min : 0;
+export interface LineSpec {
+  label: string;
+  data: Point[];
+  style: LineStyle;
 }
 
 // ---- the time window every line chart shows, and selecting time on a chart ----
@@ -217,87 +119,159 @@ export function setTimeSelectHandlers(h: TimeSelectHandlers | null): void {
 
 /** Drags narrower than this are clicks. */
 const MIN_DRAG_PX = 6;
+/** Legend entries shown at most (a 64-core machine would otherwise list 65 lines). */
+const MAX_LEGEND = 9;
 
 /**
- * Pointer handling shared by every line chart: a drag paints a band over the plot and selects its
- * time window on release; a click picks the moment under the pointer. Uses the chart's own x scale
- * (epoch ms), so it works for any chart whatever its series.
+ * A time-series line chart: x = epoch ms, y formatted by `formatY` on the axis and in the legend.
+ * The uPlot instance is built on the first data and rebuilt only when the set of series changes
+ * (an interface appears) or the theme does; every other update is setData.
  */
-function attachTimeSelect(chart: LineChart, canvas: HTMLCanvasElement): void {
-  let startX: number | null = null;
-  let band: HTMLDivElement | null = null;
-  const xOf = (e: PointerEvent) => {
-    const area = chart.chartArea;
-    const r = canvas.getBoundingClientRect();
-    return Math.min(Math.max(e.clientX - r.left, area.left), area.right);
-  };
-  const clear = () => {
-    band?.remove();
-    band = null;
-    startX = null;
-  };
-  canvas.addEventListener('pointerdown', (e) => {
-    if (!handlers || e.button !== 0) return;
-    startX = xOf(e);
-    canvas.setPointerCapture?.(e.pointerId);
-  });
-  canvas.addEventListener('pointermove', (e) => {
-    if (startX === null) return;
-    const x = xOf(e);
-    if (Math.abs(x - startX) < MIN_DRAG_PX) return;
-    if (!band) {
-      band = el('div', { class: 'sm-zoom-band', 'aria-hidden': 'true' });
-      canvas.parentElement?.append(band);
+export class LineChart implements Themed {
+  private plot: uPlot | null = null;
+  private labels = '';
+  private specs: LineSpec[] = [];
+  private xRange: [number, number] = [0, 1];
+  private justSelected = false;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly formatY: (v: number) => string,
+    private readonly y: { min?: number; max?: number; suggestedMax?: number } = {},
+    private readonly height = 200,
+  ) {
+    new ResizeObserver(() => this.resize()).observe(host);
+    track(this);
+  }
+
+  /** Replaces the series (matched by label) and redraws. */
+  setData(specs: LineSpec[]): void {
+    this.specs = specs;
+    this.xRange = xRangeOf(specs);
+    const labels = specs.map((s) => s.label).join('\u0000');
+    if (!this.plot || labels !== this.labels) {
+      this.labels = labels;
+      this.build();
+      return;
     }
-    const area = chart.chartArea;
-    band.style.left = `${Math.min(x, startX)}px`;
-    band.style.width = `${Math.abs(x - startX)}px`;
-    band.style.top = `${area.top}px`;
-    band.style.height = `${area.bottom - area.top}px`;
-  });
-  canvas.addEventListener('pointerup', (e) => {
-    if (startX === null || !handlers) return clear();
-    const x = xOf(e);
-    const scale = chart.scales.x;
-    const a = scale.getValueForPixel(Math.min(x, startX));
-    const b = scale.getValueForPixel(Math.max(x, startX));
-    const dragged = Math.abs(x - startX) >= MIN_DRAG_PX;
-    clear();
-    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return;
-    if (dragged) handlers.select(Math.round(a), Math.round(b));
-    else handlers.pick(Math.round(a));
-  });
-  canvas.addEventListener('pointercancel', clear);
+    this.plot.setData(columns(specs), false);
+    this.plot.setScale('x', { min: this.xRange[0], max: this.xRange[1] });
+  }
+
+  retheme(): void {
+    if (this.plot) this.build();
+  }
+
+  destroy(): void {
+    live.delete(this);
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private width(): number {
+    return Math.max(100, Math.floor(this.host.clientWidth || this.host.parentElement?.clientWidth || 400));
+  }
+
+  private resize(): void {
+    if (this.plot && Math.abs(this.plot.width - this.width()) >= 1)
+      this.plot.setSize({ width: this.width(), height: this.height });
+  }
+
+  private build(): void {
+    this.plot?.destroy();
+    const c = themeColors();
+    const formatY = this.formatY;
+    const y = this.y;
+    const axis = {
+      stroke: c.text,
+      grid: { stroke: c.grid, width: 1 },
+      ticks: { stroke: c.grid, width: 1 },
+      font: '11px system-ui, sans-serif',
+    };
+    const opts: uPlot.Options = {
+      width: this.width(),
+      height: this.height,
+      pxAlign: false,
+      legend: { live: true, markers: { width: 2 } },
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 5 } },
+      select: { show: true, left: 0, top: 0, width: 0, height: 0 },
+      scales: {
+        x: { time: false, range: () => this.xRange },
+        y: {
+          range: (_u, _min, max) => {
+            if (y.min !== undefined && y.max !== undefined) return [y.min, y.max];
+            const top = Math.max(Number.isFinite(max) ? max : 0, y.suggestedMax ?? 0);
+            return [0, top > 0 ? top * 1.08 : 1];
+          },
+        },
+      },
+      axes: [
+        { ...axis, space: 70, values: (u, splits) => splits.map((v) => formatAxisTime(v, span(u))) },
+        {
+          ...axis,
+          space: 30,
+          values: (_u, splits) => splits.map((v) => formatY(v)),
+          // Wide enough for the longest label ("977 KiB/s"), measured in characters of the 11 px font.
+          size: (_u, values) => 16 + 6.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+        },
+      ],
+      series: [
+        { label: 'Time', value: (_u, v) => (v == null ? '–' : formatClock(v)) },
+        ...this.specs.map((s, i) => ({
+          label: s.label,
+          stroke: s.style.color,
+          width: s.style.width ?? 1.5,
+          dash: s.style.dash,
+          spanGaps: false,
+          points: { show: false },
+          show: true,
+          value: (_u: uPlot, v: number | null) => (v == null ? '–' : formatY(v)),
+          // Only the first few series get a legend entry (CSS hides the rest).
+          class: i >= MAX_LEGEND ? 'sm-legend-hidden' : undefined,
+        })),
+      ],
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width >= MIN_DRAG_PX && handlers) {
+              const from = u.posToVal(u.select.left, 'x');
+              const to = u.posToVal(u.select.left + u.select.width, 'x');
+              this.justSelected = true;
+              handlers.select(Math.round(from), Math.round(to));
+            }
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          },
+        ],
+      },
+    };
+    const plot = new uPlot(opts, columns(this.specs), this.host);
+    plot.over.addEventListener('click', () => {
+      if (this.justSelected) {
+        this.justSelected = false;
+        return;
+      }
+      const left = plot.cursor.left;
+      if (handlers && left !== undefined && left >= 0) handlers.pick(Math.round(plot.posToVal(left, 'x')));
+    });
+    this.plot = plot;
+  }
 }
 
-/** Applies the current theme to a chart and keeps it themed on later switches. */
-// biome-ignore lint/suspicious/noExplicitAny: see live.
-export function track<T extends Chart<any, any, any>>(chart: T): T {
-  applyTheme(chart, themeColors());
-  live.add(chart);
-  return chart;
+function span(u: uPlot): number {
+  const { min, max } = u.scales.x;
+  return min !== undefined && max !== undefined ? max - min : 0;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: see live.
-export function destroyChart(chart: Chart<any, any, any>): void {
-  live.delete(chart);
-  chart.destroy();
+/** The series as uPlot's aligned columns: the first series' x values, then each series' y values. */
+function columns(specs: readonly LineSpec[]): uPlot.AlignedData {
+  const first = specs[0]?.data ?? [];
+  const xs = first.map((p) => p.x);
+  return [xs, ...specs.map((s) => s.data.map((p) => p.y))] as uPlot.AlignedData;
 }
 
-/**
- * Makes chart.data.datasets match `specs` by label, reusing dataset objects (so colours and
- * hidden-state from legend clicks survive redraws), then pins the x range to the data.
- */
-export function setLineData(
-  chart: LineChart,
-  specs: { label: string; data: Point[]; style: Partial<LineDataset> }[],
-): void {
-  const old = new Map(chart.data.datasets.map((d) => [d.label, d]));
-  chart.data.datasets = specs.map((s) => {
-    const ds = old.get(s.label) ?? ({ label: s.label, ...s.style } as LineDataset);
-    ds.data = s.data;
-    return ds;
-  });
+/** The x window: the chosen range's, or the data's (the last minute when there is none). */
+function xRangeOf(specs: readonly LineSpec[]): [number, number] {
+  if (timeWindow) return [timeWindow.fromMs, timeWindow.toMs];
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (const s of specs) {
@@ -305,19 +279,27 @@ export function setLineData(
     min = Math.min(min, s.data[0].x);
     max = Math.max(max, s.data[s.data.length - 1].x);
   }
-  const x = chart.options.scales?.x;
-  if (x && timeWindow) {
-    // A history range shows its whole window: time without data at either end is visibly empty.
-    x.min = timeWindow.fromMs;
-    x.max = timeWindow.toMs;
-  } else if (x) {
-    // No data: the last minute; one sample: the minute before it.
-    if (!Number.isFinite(max)) max = Date.now();
-    if (!Number.isFinite(min) || min >= max) min = max - 60_000;
-    x.min = min;
-    x.max = max;
-  }
-  chart.update('none');
+  if (!Number.isFinite(max)) max = Date.now();
+  if (!Number.isFinite(min) || min >= max) min = max - 60_000;
+  return [min, max];
+}
+
+/** Builds a line chart into a host made by chartBox. */
+export function createLineChart(
+  host: HTMLElement,
+  formatY: (v: number) => string,
+  y: { min?: number; max?: number; suggestedMax?: number } = {},
+): LineChart {
+  return new LineChart(host, formatY, y);
+}
+
+/** Replaces a line chart's series. */
+export function setLineData(chart: LineChart, specs: LineSpec[]): void {
+  chart.setData(specs);
+}
+
+export function destroyChart(chart: LineChart): void {
+  chart.destroy();
 }
 
 /** What every chart module's update() gets: the machine's samples, oldest first, laid out once. */
@@ -360,12 +342,12 @@ export function setPairedLines<D>(
       {
         label: `${name} ${solid[0]}`,
         data: series(name, solid),
-        style: { borderColor: color(i), backgroundColor: color(i) },
+        style: { color: color(i) },
       },
       {
         label: `${name} ${dashed[0]}`,
         data: series(name, dashed),
-        style: { borderColor: color(i), backgroundColor: color(i), borderDash: [5, 3] },
+        style: { color: color(i), dash: [5, 3] },
       },
     ]),
   );

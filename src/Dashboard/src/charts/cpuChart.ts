@@ -29,12 +29,10 @@ export class CpuChart {
   >;
 
   constructor(container: HTMLElement) {
-    const { box, canvas } = chartBox(220, { 'data-testid': 'cpu-chart', 'data-points': '0' });
-    canvas.setAttribute('aria-label', 'CPU usage over time');
+    const { box, host } = chartBox(220, { 'data-testid': 'cpu-chart', 'data-points': '0' });
+    box.setAttribute('aria-label', 'CPU usage over time');
     this.box = box;
-    this.chart = createLineChart(canvas, (v) => formatPercent(v, 0), { min: 0, max: 100 });
-    const legend = this.chart.options.plugins?.legend;
-    if (legend?.labels) legend.labels.filter = (item) => (item.datasetIndex ?? 0) <= 8;
+    this.chart = createLineChart(host, (v) => formatPercent(v, 0), { min: 0, max: 100 });
 
     const row = el('div', { class: 'sm-stats' });
     const make = (label: string) => {
@@ -58,19 +56,13 @@ export class CpuChart {
     const latest = samples[samples.length - 1];
     const total = toSeries(samples, (s) => s.cpu.totalPercent, intervalMs, line);
     const cores = Math.min(latest?.cpu.corePercent.length ?? 0, MAX_CORE_LINES);
-    const specs = [
-      {
-        label: 'Total',
-        data: total,
-        style: { borderColor: color(0), backgroundColor: color(0), borderWidth: 2.5, order: 0 },
-      },
-    ];
+    const specs = [{ label: 'Total', data: total, style: { color: color(0), width: 2.5 } }];
     for (let c = 0; c < cores; c++) {
       const hue = color(c + 1);
       specs.push({
         label: `cpu${c}`,
         data: toSeries(samples, (s) => s.cpu.corePercent[c], intervalMs, line),
-        style: { borderColor: alpha(hue, 0.55), backgroundColor: alpha(hue, 0.55), borderWidth: 1, order: 1 },
+        style: { color: alpha(hue, 0.55), width: 1 },
       });
     }
     setLineData(this.chart, specs);

@@ -54,9 +54,9 @@ export class DiskChart {
   private readonly fsBody: HTMLTableSectionElement;
 
   constructor(container: HTMLElement) {
-    const { box, canvas } = chartBox(220, { 'data-testid': 'disk-chart' });
-    canvas.setAttribute('aria-label', 'Disk I/O over time');
-    this.chart = createLineChart(canvas, formatRate);
+    const { box, host } = chartBox(220, { 'data-testid': 'disk-chart' });
+    box.setAttribute('aria-label', 'Disk I/O over time');
+    this.chart = createLineChart(host, formatRate);
     const io = smallTable([
       { label: 'Device' },
       { label: 'Read', className: 'text-end' },

@@ -1,9 +1,10 @@
-// Memory: a doughnut of used / buffers / cached / free (latest sample) plus swap as text.
-import { Chart } from 'chart.js';
+// Memory: a doughnut of used / buffers / cached / free (latest sample) plus swap as text. The doughnut
+// is four SVG circles whose dash lengths are the shares: an update sets four attributes, with no chart
+// library, and the colours are CSS, so themes need nothing. Each slice has a <title> with bytes and %.
 import { el, setText } from '../dom';
 import { formatBytes, formatPercent } from '../format';
 import type { MemorySample } from '../types';
-import { type ChartInput, chartBox, color, destroyChart, stat, track } from './common';
+import { type ChartInput, color, stat } from './common';
 
 const SLICES: { label: string; key: keyof MemorySample; color: string }[] = [
   { label: 'Used', key: 'usedBytes', color: color(0) },
@@ -12,42 +13,56 @@ const SLICES: { label: string; key: keyof MemorySample; color: string }[] = [
   { label: 'Free', key: 'freeBytes', color: '#94a3b8' },
 ];
 
+const SVG = 'http://www.w3.org/2000/svg';
+const RADIUS = 15.9155; // circumference 100: dash lengths are percentages
+const STROKE = 6;
+
+/** The shares of each slice in percent, summing to 100 (all 0 without memory figures). Pure. */
+export function memoryShares(m: MemorySample | undefined): number[] {
+  const values = SLICES.map((s) => (m ? Math.max(0, Number(m[s.key]) || 0) : 0));
+  const total = values.reduce((a, b) => a + b, 0);
+  return values.map((v) => (total > 0 ? (v / total) * 100 : 0));
+}
+
 export class MemoryChart {
-  private readonly chart: Chart<'doughnut', number[], string>;
+  private readonly arcs: SVGCircleElement[] = [];
+  private readonly titles: SVGTitleElement[] = [];
+  private readonly legend: HTMLElement[] = [];
   private readonly stats: Record<'used' | 'available' | 'total' | 'swap', HTMLElement>;
 
   constructor(container: HTMLElement) {
-    const { box, canvas } = chartBox(200, { 'data-testid': 'memory-chart' });
-    canvas.setAttribute('aria-label', 'Memory breakdown');
-    this.chart = track(
-      new Chart(canvas, {
-        type: 'doughnut',
-        data: {
-          labels: SLICES.map((s) => s.label),
-          datasets: [
-            { data: SLICES.map(() => 0), backgroundColor: SLICES.map((s) => s.color), borderWidth: 2 },
-          ],
-        },
-        options: {
-          animation: false,
-          responsive: true,
-          maintainAspectRatio: false,
-          cutout: '62%',
-          plugins: {
-            legend: { position: 'right', labels: { boxWidth: 10, boxHeight: 10 } },
-            tooltip: {
-              callbacks: {
-                label: (item) => {
-                  const total = (item.dataset.data as number[]).reduce((a, b) => a + b, 0);
-                  const v = item.parsed;
-                  return `${item.label}: ${formatBytes(v)} (${formatPercent(total ? (v / total) * 100 : 0)})`;
-                },
-              },
-            },
-          },
-        },
-      }),
-    );
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('viewBox', '0 0 42 42');
+    svg.setAttribute('class', 'sm-doughnut');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'Memory breakdown');
+    for (const slice of SLICES) {
+      const arc = document.createElementNS(SVG, 'circle');
+      arc.setAttribute('cx', '21');
+      arc.setAttribute('cy', '21');
+      arc.setAttribute('r', String(RADIUS));
+      arc.setAttribute('fill', 'none');
+      arc.setAttribute('stroke', slice.color);
+      arc.setAttribute('stroke-width', String(STROKE));
+      arc.setAttribute('stroke-dasharray', '0 100');
+      const title = document.createElementNS(SVG, 'title');
+      arc.append(title);
+      svg.append(arc);
+      this.arcs.push(arc);
+      this.titles.push(title);
+    }
+    const legend = el('ul', { class: 'sm-doughnut-legend list-unstyled small mb-0' });
+    for (const slice of SLICES) {
+      const item = el('li');
+      const swatch = el('span', { class: 'sm-swatch', 'aria-hidden': 'true' });
+      swatch.style.background = slice.color;
+      const value = el('span', { class: 'sm-muted ms-1' });
+      item.append(swatch, document.createTextNode(slice.label), value);
+      legend.append(item);
+      this.legend.push(value);
+    }
+    const box = el('div', { class: 'sm-doughnut-box', 'data-testid': 'memory-chart' });
+    box.append(svg, legend);
 
     const row = el('div', { class: 'sm-stats' });
     const make = (label: string) => {
@@ -66,8 +81,16 @@ export class MemoryChart {
 
   update({ samples }: ChartInput): void {
     const m = samples[samples.length - 1]?.memory;
-    this.chart.data.datasets[0].data = SLICES.map((s) => (m ? Math.max(0, m[s.key]) : 0));
-    this.chart.update('none');
+    const shares = memoryShares(m);
+    let offset = 25; // start at 12 o'clock
+    shares.forEach((share, i) => {
+      this.arcs[i].setAttribute('stroke-dasharray', `${share.toFixed(3)} ${(100 - share).toFixed(3)}`);
+      this.arcs[i].setAttribute('stroke-dashoffset', offset.toFixed(3));
+      offset -= share;
+      const bytes = m ? Number(m[SLICES[i].key]) || 0 : 0;
+      setText(this.titles[i], `${SLICES[i].label}: ${formatBytes(bytes)} (${formatPercent(share)})`);
+      setText(this.legend[i], m ? formatPercent(share, 0) : '');
+    });
     if (!m) return;
     setText(
       this.stats.used,
@@ -83,9 +106,7 @@ export class MemoryChart {
     );
   }
 
-  destroy(): void {
-    destroyChart(this.chart);
-  }
+  destroy(): void {}
 }
 
 function pct(part: number, whole: number): number {

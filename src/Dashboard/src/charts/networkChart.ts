@@ -20,9 +20,9 @@ export class NetworkChart {
   private readonly body: HTMLTableSectionElement;
 
   constructor(container: HTMLElement) {
-    const { box, canvas } = chartBox(220, { 'data-testid': 'network-chart' });
-    canvas.setAttribute('aria-label', 'Network traffic over time');
-    this.chart = createLineChart(canvas, formatRate);
+    const { box, host } = chartBox(220, { 'data-testid': 'network-chart' });
+    box.setAttribute('aria-label', 'Network traffic over time');
+    this.chart = createLineChart(host, formatRate);
     const { table, body } = smallTable([
       { label: 'Interface' },
       { label: 'Rx', className: 'text-end' },
