@@ -42,7 +42,7 @@ public sealed class HistoryBrowserTests
 
         using var playwright = await Playwright.CreateAsync().WithTimeout();
         await using var browser = await Chromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } }).WithTimeout();
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 }, AcceptDownloads = true }).WithTimeout();
         page.SetDefaultTimeout(30_000);
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
@@ -59,6 +59,19 @@ public sealed class HistoryBrowserTests
                 "the CPU chart shows the stored history");
             Assert.True(int.Parse(await AttributeAsync(page, "[data-testid=cpu-chart]", "data-gaps") ?? "0", CultureInfo.InvariantCulture) >= 1,
                 "the five minutes without samples are a break in the line");
+
+            // Export downloads what the charts show: the same window, as CSV and as JSON.
+            var csv = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync()).WithTimeout();
+            Assert.EndsWith(".csv", csv.SuggestedFilename, StringComparison.Ordinal);
+            var csvLines = await File.ReadAllLinesAsync(await csv.PathAsync().WithTimeout());
+            Assert.StartsWith("timestamp,", csvLines[0], StringComparison.Ordinal);
+            Assert.True(csvLines.Length > 140, $"{csvLines.Length} CSV lines for 150 samples");
+            var json = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-json").ClickAsync()).WithTimeout();
+            using (var exported = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(await json.PathAsync().WithTimeout())))
+            {
+                Assert.Equal(id, exported.RootElement.GetProperty("machineId").GetString());
+                Assert.True(exported.RootElement.GetProperty("points").GetArrayLength() > 140);
+            }
 
             // A click on the chart shows the top processes of that moment, names as text.
             var chart = page.Locator("[data-testid=cpu-chart] canvas");

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  exportFileName,
+  exportLinks,
   historyToSamples,
   parseRange,
   rangeLabel,
@@ -120,5 +122,20 @@ describe('toProcessSnapshot', () => {
     expect(snap?.processes[0].commandLine.length).toBe(256);
     expect(snap?.processes[1].pid).toBe(0);
     expect(toProcessSnapshot({ processes: [] })).toBeNull();
+  });
+});
+
+describe('exports', () => {
+  it('downloads the window the charts show, as CSV and JSON, under a safe file name', () => {
+    const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+    const links = exportLinks('web/1', { name: '1h' }, now);
+    expect(links.csv).toBe(`api/machines/web%2F1/history.csv?from=${now - 3_600_000}&to=${now}`);
+    expect(links.json).toBe(`api/machines/web%2F1/history?from=${now - 3_600_000}&to=${now}`);
+    expect(exportLinks('m', { name: 'custom', fromMs: 5, toMs: 9 }, now).json).toBe(
+      'api/machines/m/history?from=5&to=9',
+    );
+    expect(exportFileName('<img src=x>/..', { name: 'live' }, now, 'csv')).toBe(
+      'sysmon-_img_src_x_..-2026-12-02T11-50-00Z.csv',
+    );
   });
 });

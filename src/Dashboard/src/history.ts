@@ -238,3 +238,34 @@ export async function fetchProcessesAt(
   if (!res.ok) throw new Error(`GET processes of ${machineId}: HTTP ${res.status}`);
   return toProcessSnapshot(await res.json());
 }
+
+/**
+ * Links that download what the charts show: the hub's history of the same window as CSV (one column
+ * per series, spreadsheet-safe) and as JSON. Live exports the last 10 minutes up to now. Pure.
+ */
+export function exportLinks(
+  machineId: string,
+  range: TimeRange,
+  nowMs: number,
+): { csv: string; json: string } {
+  const { fromMs, toMs } = rangeWindow(range, nowMs);
+  const base = `api/machines/${encodeURIComponent(machineId)}`;
+  const query = `from=${Math.round(fromMs)}&to=${Math.round(toMs)}`;
+  return { csv: `${base}/history.csv?${query}`, json: `${base}/history?${query}` };
+}
+
+/** A file name for an export: machine, range start, extension; only safe characters. Pure. */
+export function exportFileName(
+  machineId: string,
+  range: TimeRange,
+  nowMs: number,
+  extension: 'csv' | 'json',
+): string {
+  const { fromMs } = rangeWindow(range, nowMs);
+  const stamp = new Date(fromMs)
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z');
+  const safe = machineId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64) || 'machine';
+  return `sysmon-${safe}-${stamp}.${extension}`;
+}

@@ -9,7 +9,15 @@ import { MemoryChart } from './charts/memoryChart';
 import { NetworkChart } from './charts/networkChart';
 import { el, setText } from './dom';
 import { formatAgo, formatBytes, formatClock, formatCount, formatDuration } from './format';
-import { type ProcessSnapshot, RANGES, type RangeName, rangeLabel, type TimeRange } from './history';
+import {
+  exportFileName,
+  exportLinks,
+  type ProcessSnapshot,
+  RANGES,
+  type RangeName,
+  rangeLabel,
+  type TimeRange,
+} from './history';
 import { ProcessTable } from './processTable';
 import { expectedIntervalMs, timeline } from './store';
 import type { Machine, Sample } from './types';
@@ -42,6 +50,7 @@ export class MachinePage {
   private readonly rangeNote: HTMLElement;
   /** Set while the page shows history: the processes table then shows a snapshot, not the live top N. */
   private historyMode = false;
+  private range: TimeRange = { name: 'live' };
 
   constructor(container: HTMLElement, onRange: (range: TimeRange) => void = () => {}) {
     this.title = el('h1', {
@@ -66,8 +75,28 @@ export class MachinePage {
       this.rangeButtons.set(name, b);
     }
     this.rangeNote = el('span', { class: 'small sm-muted', 'data-testid': 'range-note', role: 'status' });
+    // Downloads of what the charts show; the link is filled in when clicked, so it names the window of that moment.
+    const exports = el('div', {
+      class: 'btn-group btn-group-sm ms-auto',
+      role: 'group',
+      'aria-label': 'Export',
+    });
+    for (const kind of ['csv', 'json'] as const) {
+      const link = el(
+        'a',
+        { class: 'btn btn-outline-secondary', 'data-testid': `export-${kind}`, href: '#', download: '' },
+        kind.toUpperCase(),
+      );
+      link.title = `Download what the charts show as ${kind.toUpperCase()}`;
+      link.addEventListener('click', () => {
+        const now = Date.now();
+        link.href = exportLinks(this.machineId, this.range, now)[kind];
+        link.download = exportFileName(this.machineId, this.range, now, kind);
+      });
+      exports.append(link);
+    }
     const rangeRow = el('div', { class: 'd-flex flex-wrap align-items-center gap-2 mt-2' });
-    rangeRow.append(ranges, this.rangeNote);
+    rangeRow.append(ranges, this.rangeNote, exports);
     const header = el('header', { class: 'mb-3' });
     header.append(head, this.facts, this.live, rangeRow);
 
@@ -150,6 +179,7 @@ export class MachinePage {
 
   /** Marks the chosen range and says what the charts show (e.g. "1 h to 14:05, 10 s steps"). */
   setRange(range: TimeRange, note: string): void {
+    this.range = range;
     this.historyMode = range.name !== 'live';
     for (const [name, b] of this.rangeButtons) {
       const on = name === range.name;
