@@ -16,6 +16,7 @@ import 'bootstrap/dist/css/bootstrap.min.css';
 import './styles.css';
 import { pollMachines } from './api';
 import { refreshChartTheme, setTimeSelectHandlers, setTimeWindow } from './charts/common';
+import { ComparePage, type CompareQuery, compareHash } from './compare';
 import { byId, setText } from './dom';
 import { FleetModel, type FleetQuery } from './fleet';
 import { FleetPage } from './fleetPage';
@@ -61,6 +62,7 @@ const fleetPage = new FleetPage(
   (id) => navigate(id),
   (q) => rememberFleetQuery(q),
 );
+const comparePage = new ComparePage(byId('compare-view'), (q) => rememberCompareQuery(q));
 hub.onFleet((entries) => {
   fleet.applyFleet(entries);
   fleetPage.schedule();
@@ -138,6 +140,7 @@ startRenderLoop();
 // ---- pages ----
 function open(id: string, nextRange: TimeRange = { name: 'live' }): void {
   fleetPage.hide();
+  comparePage.hide();
   void hub.unsubscribeFleet();
   byId('machine-page-host').hidden = false;
   if (id === current) {
@@ -232,6 +235,7 @@ function showFleet(query: FleetQuery): void {
   picker.setSelected(null);
   byId('machine-page-host').hidden = true;
   document.title = 'Fleet · SysMon';
+  comparePage.hide();
   fleetPage.show(query);
   void hub.subscribeFleet();
 }
@@ -245,6 +249,25 @@ function navigate(id: string, nextRange: TimeRange = { name: 'live' }): void {
   open(id, nextRange);
 }
 
+function showCompare(query: CompareQuery): void {
+  if (current) void hub.unsubscribe(current);
+  current = null;
+  historyRequest?.abort();
+  clearInterval(historyTimer);
+  picker.setSelected(null);
+  byId('machine-page-host').hidden = true;
+  fleetPage.hide();
+  void hub.unsubscribeFleet();
+  document.title = 'Compare · SysMon';
+  comparePage.setMachines([...machines.values()]);
+  comparePage.show(query);
+}
+
+/** Choices on the compare page replace the URL, like the fleet's. */
+function rememberCompareQuery(query: CompareQuery): void {
+  history.replaceState(null, '', `${location.pathname}${compareHash(query)}`);
+}
+
 /** Sorting and filtering the fleet replace the URL (no history entry per keystroke). */
 function rememberFleetQuery(query: FleetQuery): void {
   history.replaceState(null, '', `${location.pathname}${fleetHash(query)}`);
@@ -253,6 +276,7 @@ function rememberFleetQuery(query: FleetQuery): void {
 function openFromUrl(): void {
   const route = parseRoute(location.search, location.hash);
   if (route.page === 'machine') open(route.id, route.range);
+  else if (route.page === 'compare') showCompare(route.query);
   else showFleet(route.query);
 }
 window.addEventListener('hashchange', openFromUrl);
@@ -265,6 +289,7 @@ pollMachines(
     for (const m of list) machines.set(m.id, m);
     picker.setMachines(list);
     fleet.applyMachines(list);
+    comparePage.setMachines(list);
     fleetPage.schedule();
     byId('machines-error').hidden = true;
     if (page && current) page.setMachine(machines.get(current));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compareHash } from './compare';
 import { DEFAULT_QUERY } from './fleet';
 import { fleetHash, parseRoute } from './route';
 
@@ -25,6 +26,19 @@ describe('routes', () => {
     expect(hash.startsWith('#/?')).toBe(true);
     expect(parseRoute('', hash)).toEqual({ page: 'fleet', query });
     expect(fleetHash(DEFAULT_QUERY)).toBe('#/');
+  });
+
+  it('opens the compare page with its machines, metric and range, and writes it back', () => {
+    const r = parseRoute('', '#/compare?ids=a,b,,a&metric=load&range=24h');
+    expect(r).toEqual({
+      page: 'compare',
+      query: { ids: ['a', 'b'], metric: 'load', range: { name: '24h' } },
+    });
+    if (r.page === 'compare') expect(parseRoute('', compareHash(r.query))).toEqual(r);
+    expect(parseRoute('', '#/compare?metric=<x>&range=live')).toEqual({
+      page: 'compare',
+      query: { ids: [], metric: 'cpu', range: { name: '1h' } },
+    });
   });
 
   it('falls back to defaults for hostile or unknown values', () => {

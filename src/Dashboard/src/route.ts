@@ -1,11 +1,16 @@
 // The URL names the page, so a link can be shared: `#/` (the fleet, with its sort and filters as
 // query parameters: `#/?sort=cpu&desc=1&q=web&status=offline`) or `#/machine/<id>`.
-// `?machine=<id>` (older links) still opens a machine; a machine's page takes `?range=` (history.ts). Pure.
+// `?machine=<id>` (older links) still opens a machine; a machine's page takes `?range=` (history.ts);
+// `#/compare?ids=a,b&metric=cpu&range=1h` overlays machines (compare.ts). Pure.
+import { type CompareQuery, parseCompare } from './compare';
 import { DEFAULT_QUERY, type FleetQuery, parseSortKey, type StatusFilter } from './fleet';
 import { parseRange, type TimeRange } from './history';
 import { machineFromUrl } from './settings';
 
-export type Route = { page: 'fleet'; query: FleetQuery } | { page: 'machine'; id: string; range: TimeRange };
+export type Route =
+  | { page: 'fleet'; query: FleetQuery }
+  | { page: 'machine'; id: string; range: TimeRange }
+  | { page: 'compare'; query: CompareQuery };
 
 function parseStatus(v: string | null): StatusFilter {
   return v === 'online' || v === 'offline' ? v : 'all';
@@ -16,6 +21,7 @@ export function parseRoute(search: string, hash: string): Route {
   const params = new URLSearchParams(q >= 0 ? hash.slice(q + 1) : '');
   const id = machineFromUrl(search, hash);
   if (id) return { page: 'machine', id, range: parseRange(params) };
+  if (hash.startsWith('#/compare')) return { page: 'compare', query: parseCompare(params) };
   const hasSort = params.has('sort');
   return {
     page: 'fleet',
