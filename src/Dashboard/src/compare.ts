@@ -126,7 +126,7 @@ export class ComparePage {
     for (const name of RANGES.filter((r) => r !== 'live')) {
       const b = el(
         'button',
-        { type: 'button', class: 'btn btn-outline-primary', 'data-range': name },
+        { type: 'button', class: 'btn btn-outline-primary', 'data-compare-range': name },
         rangeLabel({ name }),
       );
       b.addEventListener('click', () => this.change({ range: { name } }));
@@ -159,8 +159,14 @@ export class ComparePage {
   }
 
   setMachines(machines: readonly Machine[]): void {
+    const names = machines.map((m) => `${m.id}\u0000${m.hostname}`).join('\u0001');
+    if (names === this.machineNames) return;
+    this.machineNames = names;
     this.machines = [...machines].sort((a, b) => a.hostname.localeCompare(b.hostname));
-    if (!this.root.hidden) this.renderList();
+    if (this.root.hidden) return;
+    this.renderList();
+    // The legend names machines by hostname: redraw once the names are known.
+    if (this.drawn) this.draw(this.drawn.query, this.drawn.histories, this.drawn.stepMs, this.drawn.window);
   }
 
   show(q: CompareQuery): void {
@@ -211,7 +217,7 @@ export class ComparePage {
     const q = this.query;
     if (q.ids.length === 0) {
       setText(this.note, 'Tick two or more machines to overlay them.');
-      this.draw(q, [], 1000);
+      this.draw(q, [], 1000, null);
       return;
     }
     setText(this.note, 'Loading…');
@@ -222,9 +228,7 @@ export class ComparePage {
       );
       if (request.signal.aborted) return;
       const stepMs = Math.max(1000, ...histories.map((h) => (h[0]?.intervalSeconds ?? 1) * 1000));
-      setTimeWindow({ fromMs, toMs });
-      this.draw(q, histories, stepMs);
-      setTimeWindow(null);
+      this.draw(q, histories, stepMs, { fromMs, toMs });
       const metric = COMPARE_METRICS[q.metric];
       setText(
         this.note,
@@ -236,7 +240,12 @@ export class ComparePage {
     }
   }
 
-  private draw(q: CompareQuery, histories: readonly Sample[][], stepMs: number): void {
+  private draw(
+    q: CompareQuery,
+    histories: readonly Sample[][],
+    stepMs: number,
+    window: { fromMs: number; toMs: number } | null,
+  ): void {
     const metric = COMPARE_METRICS[q.metric];
     const { xs, ys } = alignSeries(
       histories.map((samples) => ({ samples })),
@@ -255,6 +264,8 @@ export class ComparePage {
       this.chartMetric = q.metric;
     }
     const names = new Map(this.machines.map((m) => [m.id, m.hostname || m.id]));
+    // The chart spans the whole window, like a machine page's history (the window is shared by all charts).
+    setTimeWindow(window);
     this.chart.setData(
       q.ids.map((id, i) => ({
         label: names.get(id) ?? id,
@@ -262,8 +273,18 @@ export class ComparePage {
         style: { color: color(i), width: 1.75 },
       })),
     );
+    setTimeWindow(null);
     this.chartBox.setAttribute('data-series', String(histories.length));
+    this.drawn = { query: q, histories, stepMs, window };
   }
 
   private chartMetric: CompareMetric | null = null;
+  private machineNames = '';
+  /** What the chart shows now, to redraw it with hostnames that arrive later. */
+  private drawn: {
+    query: CompareQuery;
+    histories: readonly Sample[][];
+    stepMs: number;
+    window: { fromMs: number; toMs: number } | null;
+  } | null = null;
 }
