@@ -7,6 +7,7 @@ import { CpuChart } from './charts/cpuChart';
 import { DiskChart } from './charts/diskChart';
 import { MemoryChart } from './charts/memoryChart';
 import { NetworkChart } from './charts/networkChart';
+import { SensorsCard } from './charts/sensorsCard';
 import { el, setText } from './dom';
 import { formatAgo, formatBytes, formatClock, formatCount, formatDuration } from './format';
 import {
@@ -42,6 +43,7 @@ export class MachinePage {
   private readonly network: NetworkChart;
   private readonly disk: DiskChart;
   private readonly processes: ProcessTable;
+  private readonly sensors: SensorsCard;
   private readonly processCount: HTMLElement;
   private machineId = '';
   private machine: Machine | undefined;
@@ -105,8 +107,10 @@ export class MachinePage {
     const mem = card('Memory', 'col-12 col-md-6 col-xxl-6');
     const net = card('Network', 'col-12 col-md-6 col-xxl-6');
     const disk = card('Disks and filesystems', 'col-12 col-xxl-6');
+    const sensors = card('Sensors and GPUs', 'col-12 col-xxl-6');
     const proc = card('Top processes', 'col-12');
-    grid.append(cpu.col, mem.col, net.col, disk.col, proc.col);
+    grid.append(cpu.col, mem.col, net.col, disk.col, sensors.col, proc.col);
+    this.sensors = new SensorsCard(sensors.col, sensors.body);
     this.cpu = new CpuChart(cpu.body);
     this.memory = new MemoryChart(mem.body);
     this.network = new NetworkChart(net.body);
@@ -167,6 +171,7 @@ export class MachinePage {
     if (this.historyMode) return;
     const latest = samples[samples.length - 1];
     this.latest = latest;
+    this.sensors.update(latest);
     this.processes.update(latest?.processes ?? []);
     setText(
       this.processCount,

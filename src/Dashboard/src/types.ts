@@ -125,6 +125,42 @@ export interface SampleBody {
   replayed?: boolean;
   /** counter since agent start: samples the agent dropped unsent because its replay buffer was full */
   bufferDroppedTotal?: number;
+  /** hwmon and thermal zones, where the host has them (absent from older hubs) */
+  temperatures?: TemperatureSample[];
+  fans?: FanSample[];
+  /** NVIDIA GPUs through NVML; empty without a driver */
+  gpus?: GpuSample[];
+}
+
+/** sysmon.v1.TemperatureSample */
+export interface TemperatureSample {
+  name: string;
+  celsius: number;
+  /** 0 when the sensor has no threshold */
+  highCelsius: number;
+  criticalCelsius: number;
+}
+
+/** sysmon.v1.FanSample */
+export interface FanSample {
+  name: string;
+  rpm: number;
+}
+
+/** sysmon.v1.GpuSample */
+export interface GpuSample {
+  index: number;
+  name: string;
+  uuid: string;
+  vendor: string;
+  utilizationPercent: number;
+  memoryUtilizationPercent: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  temperatureCelsius: number;
+  powerWatts: number;
+  powerLimitWatts: number;
+  fanPercent: number;
 }
 
 /**
