@@ -25,10 +25,13 @@ public sealed class HubProcess : IAsyncDisposable
     /// <param name="name">Instance id, shown in logs.</param>
     /// <param name="redis">Redis connection string, or null for a single in-memory hub.</param>
     /// <param name="settings">More configuration, in environment-variable form (e.g. <c>EmbeddedAgent__Enabled</c>).</param>
-    public static async Task<HubProcess> StartAsync(string name, string? redis, IDictionary<string, string?>? settings = null)
+    /// <param name="webPort">The web port; a free one when null (a restarted hub takes its predecessor's).</param>
+    /// <param name="grpcPort">The gRPC port; a free one when null.</param>
+    public static async Task<HubProcess> StartAsync(string name, string? redis, IDictionary<string, string?>? settings = null,
+        int? webPort = null, int? grpcPort = null)
     {
-        var webPort = FreePort.Next();
-        var grpcPort = FreePort.Next();
+        webPort ??= FreePort.Next();
+        grpcPort ??= FreePort.Next();
         var environment = new Dictionary<string, string?>
         {
             ["Kestrel__Endpoints__Web__Url"] = $"http://127.0.0.1:{webPort}",
@@ -46,7 +49,7 @@ public sealed class HubProcess : IAsyncDisposable
             environment[key] = value;
         }
         var process = ChildProcess.Start(name, "dotnet", [RepoPaths.HubDll], environment);
-        var hub = new HubProcess(process, webPort, grpcPort);
+        var hub = new HubProcess(process, webPort.Value, grpcPort.Value);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try
         {
