@@ -90,6 +90,12 @@ public sealed class FleetBrowserTests
             Assert.Contains("status=offline", page.Url, StringComparison.Ordinal);
             await page.Locator("#fleet-status").SelectOptionAsync("all").WithTimeout();
 
+            // The keyboard walks the rows: ↓ moves focus to the next one.
+            var order = await RowIdsAsync(page);
+            await page.Locator($"[data-fleet-row='{order[0]}']").FocusAsync().WithTimeout();
+            await page.Keyboard.PressAsync("ArrowDown").WithTimeout();
+            Assert.Equal(order[1], await page.EvaluateAsync<string>("document.activeElement.dataset.fleetRow").WithTimeout());
+
             // A row opens its machine, and the URL names it.
             await page.Locator($"[data-fleet-row='busy-{tag}']").ClickAsync().WithTimeout();
             await Assertions.Expect(page.GetByTestId("machine-title")).ToContainTextAsync("web-2").WithTimeout();

@@ -8,6 +8,7 @@
 //   [data-sort="<key>"]                 a column header button (aria-sort on its cell)
 //   #fleet-filter, #fleet-status        the text and status filters
 //   [data-testid="fleet-counts"]        "N of M machines · K offline"
+// Keyboard: Tab reaches the rows; ↑ ↓ PgUp PgDn Home End move between them, Enter opens one.
 import { el, setText } from './dom';
 import {
   DEFAULT_QUERY,
@@ -21,6 +22,16 @@ import {
 } from './fleet';
 import { formatAgo, formatDuration, formatPercent, formatRate } from './format';
 import { timed } from './perf';
+
+/** Rows moved by each navigation key (a page is 10 rows). */
+const KEY_STEPS: Record<string, number> = {
+  ArrowDown: 1,
+  ArrowUp: -1,
+  PageDown: 10,
+  PageUp: -10,
+  Home: Number.NEGATIVE_INFINITY,
+  End: Number.POSITIVE_INFINITY,
+};
 
 /** Row height in px (CSS .sm-fleet-row uses the same). */
 export const ROW_PX = 40;
@@ -155,6 +166,10 @@ export class FleetPage {
     this.windowEl.addEventListener('click', (e) => this.openFrom(e.target));
     this.windowEl.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') this.openFrom(e.target);
+      else if (e.key in KEY_STEPS) {
+        e.preventDefault();
+        this.moveFocus(e.target, KEY_STEPS[e.key]);
+      }
     });
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
   }
@@ -204,6 +219,27 @@ export class FleetPage {
     // A new column starts with what matters most: the busiest machines first, names A→Z.
     const descending = key === this.query.sort ? !this.query.descending : numeric;
     this.setQuery({ ...this.query, sort: key, descending });
+  }
+
+  /**
+   * Moves keyboard focus by `step` rows (±Infinity: first or last), scrolling the row into view: the
+   * element for a row exists only while it is in view, so the list is rendered before focusing.
+   */
+  private moveFocus(target: EventTarget | null, step: number): void {
+    const id = (target as HTMLElement | null)?.closest<HTMLElement>('[data-fleet-row]')?.dataset.fleetRow;
+    const at = id === undefined ? -1 : this.rows.findIndex((r) => r.id === id);
+    if (at < 0 || this.rows.length === 0) return;
+    const next = Math.min(
+      Math.max(Number.isFinite(step) ? at + step : step > 0 ? this.rows.length - 1 : 0, 0),
+      this.rows.length - 1,
+    );
+    const top = next * ROW_PX;
+    const height = this.scroller.clientHeight || ROW_PX;
+    if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
+    else if (top + ROW_PX > this.scroller.scrollTop + height) this.scroller.scrollTop = top + ROW_PX - height;
+    this.render();
+    const nextId = this.rows[next].id;
+    this.pool.find((v) => v.shows === nextId)?.root.focus();
   }
 
   private openFrom(target: EventTarget | null): void {
