@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { nextSort, ProcessTable, renderProcessRows, sortProcesses } from './processTable';
+import { filterProcesses, nextSort, ProcessTable, renderProcessRows, sortProcesses } from './processTable';
 import type { ProcessSample } from './types';
 
 function proc(pid: number, name: string, cpuPercent: number, residentBytes: number): ProcessSample {
@@ -107,6 +107,28 @@ describe('ProcessTable', () => {
     // Re-renders itself with the next update, keeping the chosen sort.
     table.update(many.slice(0, 3));
     expect(pids()).toEqual([3, 2, 1]);
+  });
+
+  it('filters by every word in name, user, command line or pid, and says when nothing matches', () => {
+    const host = document.createElement('div');
+    const table = new ProcessTable(host);
+    table.update(PROCS);
+    const filter = host.querySelector<HTMLInputElement>('[data-testid="process-filter"]');
+    if (!filter) throw new Error('no filter box');
+    const type = (text: string) => {
+      filter.value = text;
+      filter.dispatchEvent(new Event('input'));
+    };
+    type('NODE');
+    expect(table.body.querySelectorAll('tr').length).toBe(1);
+    type('root 30');
+    expect(table.body.textContent).toContain('nginx');
+    type('nothing-like-this');
+    expect(host.textContent).toContain('No process matches the filter.');
+    type('');
+    expect(table.body.querySelectorAll('tr').length).toBe(4);
+    expect(filterProcesses(PROCS, '  ')).toBe(PROCS);
+    expect(filterProcesses(PROCS, 'usr/bin/x').map((p) => p.pid)).toEqual([20]);
   });
 
   it('shows a placeholder row without data', () => {

@@ -41,6 +41,19 @@ export function sortProcesses(processes: readonly ProcessSample[], sort: SortSta
   return [...processes].sort((a, b) => sign * compare(a, b, sort.key) || a.pid - b.pid);
 }
 
+/**
+ * The processes matching every whitespace-separated word of `text` (case-insensitive) in name,
+ * user, command line or pid. Pure.
+ */
+export function filterProcesses(processes: readonly ProcessSample[], text: string): readonly ProcessSample[] {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return processes;
+  return processes.filter((p) => {
+    const hay = `${p.name} ${p.user} ${p.commandLine} ${p.pid}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
 /** The next sort state after a click on `key`'s header. */
 export function nextSort(current: SortState, key: SortKey): SortState {
   if (current.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' };
@@ -95,6 +108,8 @@ export class ProcessTable {
   private readonly headerCells = new Map<SortKey, HTMLTableCellElement>();
   private sort: SortState = { key: 'cpu', dir: 'desc' };
   private processes: readonly ProcessSample[] = [];
+  private readonly filter: HTMLInputElement;
+  private readonly empty: HTMLElement;
 
   constructor(container: HTMLElement) {
     this.element = el('table', { class: 'table table-sm table-hover align-middle mb-0 sm-process-table' });
@@ -123,7 +138,17 @@ export class ProcessTable {
     this.body = el('tbody', { 'data-testid': 'process-rows' });
     this.element.append(el('thead'), this.body);
     this.element.tHead?.append(headRow);
-    container.replaceChildren(this.element);
+    this.filter = el('input', {
+      type: 'search',
+      class: 'form-control form-control-sm mb-2 sm-process-filter',
+      placeholder: 'Filter: name, user, command, pid',
+      'aria-label': 'Filter processes',
+      'data-testid': 'process-filter',
+      autocomplete: 'off',
+    });
+    this.filter.addEventListener('input', () => this.render());
+    this.empty = el('div', { class: 'small sm-muted py-2' }, 'No process matches the filter.');
+    container.replaceChildren(this.filter, this.element, this.empty);
     this.render();
   }
 
@@ -145,6 +170,8 @@ export class ProcessTable {
       const th = this.headerCells.get(col.key) as HTMLTableCellElement;
       th.setAttribute('aria-sort', active ? (this.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
     }
-    renderProcessRows(this.body, sortProcesses(this.processes, this.sort).slice(0, TOP_N));
+    const shown = filterProcesses(this.processes, this.filter.value);
+    this.empty.hidden = shown.length > 0 || this.processes.length === 0;
+    renderProcessRows(this.body, sortProcesses(shown, this.sort).slice(0, TOP_N));
   }
 }
