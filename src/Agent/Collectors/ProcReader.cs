@@ -14,17 +14,7 @@ internal sealed class ProcReader
     private byte[] _path = new byte[256];
 
     /// <summary>Reads <paramref name="path"/> as UTF-8 text (invalid bytes become U+FFFD); false when unreadable.</summary>
-    public bool TryReadText(string path, out ReadOnlySpan<char> text)
-    {
-        if (!TryReadBytes(path, out var bytes))
-        {
-            text = default;
-            return false;
-        }
-
-        text = Decode(bytes);
-        return true;
-    }
+    public bool TryReadText(string path, out ReadOnlySpan<char> text) => AsText(TryReadBytes(path, out var bytes), bytes, out text);
 
     /// <summary>Reads <paramref name="path"/> as text, or throws the IOException a collector reports.</summary>
     public ReadOnlySpan<char> ReadText(string path) =>
@@ -42,17 +32,22 @@ internal sealed class ProcReader
     }
 
     /// <summary>Reads the file at a NUL-terminated UTF-8 <paramref name="path"/> as text; false when unreadable.</summary>
-    public bool TryReadText(ReadOnlySpan<byte> path, out ReadOnlySpan<char> text)
-    {
-        if (!TryReadBytes(path, out var bytes))
-        {
-            text = default;
-            return false;
-        }
+    public bool TryReadText(ReadOnlySpan<byte> path, out ReadOnlySpan<char> text) => AsText(TryReadBytes(path, out var bytes), bytes, out text);
 
-        text = Decode(bytes);
-        return true;
+    /// <summary>
+    /// Reads <paramref name="file"/> of process <paramref name="pid"/> through the descriptors <paramref name="files"/>
+    /// keeps open (<paramref name="path"/> is opened only when none is); false when the process is gone.
+    /// </summary>
+    public bool TryReadBytes(ProcessFiles files, int pid, ProcessFile file, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> bytes)
+    {
+        var count = files.Read(pid, file, path, ref _bytes);
+        bytes = count >= 0 ? _bytes.AsSpan(0, count) : default;
+        return count >= 0;
     }
+
+    /// <inheritdoc cref="TryReadBytes(ProcessFiles, int, ProcessFile, ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>
+    public bool TryReadText(ProcessFiles files, int pid, ProcessFile file, ReadOnlySpan<byte> path, out ReadOnlySpan<char> text) =>
+        AsText(TryReadBytes(files, pid, file, path, out var bytes), bytes, out text);
 
     /// <summary><paramref name="path"/> as NUL-terminated UTF-8, in a buffer valid until the next call.</summary>
     public ReadOnlySpan<byte> Encode(string path)
@@ -68,8 +63,14 @@ internal sealed class ProcReader
         return _path.AsSpan(0, length + 1);
     }
 
+    private bool AsText(bool read, ReadOnlySpan<byte> bytes, out ReadOnlySpan<char> text)
+    {
+        text = read ? Decode(bytes) : default;
+        return read;
+    }
+
     /// <summary><paramref name="bytes"/> as UTF-8 text, in this reader's buffer (valid until the next call).</summary>
-    public ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)
+    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)
     {
         if (_chars.Length < bytes.Length)
         {

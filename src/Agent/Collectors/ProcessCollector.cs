@@ -32,7 +32,6 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
     private readonly double _clockTicksPerSecond;
     private readonly long _pageSizeBytes = Environment.SystemPageSize;
     private readonly ProcReader _reader = new();
-    private byte[] _buffer = new byte[4096];
     private readonly ProcessFiles _files;
     private readonly List<int> _pids = [];
     private Dictionary<int, ProcessStat> _previous = [];
@@ -109,7 +108,7 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
         foreach (var pid in _pids)
         {
             // A process that exits between the directory listing and this read simply is not counted.
-            if (!TryReadText(pid, ProcessFile.Stat, PidPath(path, pid, "stat"u8), out var statText)
+            if (!_reader.TryReadText(_files, pid, ProcessFile.Stat, PidPath(path, pid, "stat"u8), out var statText)
                 || ParseStat(statText, out var rawName) is not { } parsed)
             {
                 continue;
@@ -316,13 +315,13 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
     {
         var stat = candidate.Stat;
         // Both reads fail once the process is gone; such a process is skipped, not reported half-empty.
-        if (!TryReadText(stat.Pid, ProcessFile.Status, PidPath(path, stat.Pid, "status"u8), out var statusText))
+        if (!_reader.TryReadText(_files, stat.Pid, ProcessFile.Status, PidPath(path, stat.Pid, "status"u8), out var statusText))
         {
             return null;
         }
 
         var status = ParseStatus(statusText);
-        if (!TryReadBytes(stat.Pid, ProcessFile.CommandLine, PidPath(path, stat.Pid, "cmdline"u8), out var cmdline))
+        if (!_reader.TryReadBytes(_files, stat.Pid, ProcessFile.CommandLine, PidPath(path, stat.Pid, "cmdline"u8), out var cmdline))
         {
             return null;
         }
@@ -348,25 +347,6 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
             State = stat.State < s_states.Length ? s_states[stat.State] : stat.State.ToString(),
             CommandLine = commandLine.Text,
         };
-    }
-
-    private bool TryReadBytes(int pid, ProcessFile file, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> bytes)
-    {
-        var count = _files.Read(pid, file, path, ref _buffer);
-        bytes = count >= 0 ? _buffer.AsSpan(0, count) : default;
-        return count >= 0;
-    }
-
-    private bool TryReadText(int pid, ProcessFile file, ReadOnlySpan<byte> path, out ReadOnlySpan<char> text)
-    {
-        if (!TryReadBytes(pid, file, path, out var bytes))
-        {
-            text = default;
-            return false;
-        }
-
-        text = _reader.Decode(bytes);
-        return true;
     }
 
     private readonly record struct Candidate(ProcessStat Stat, ulong DeltaTicks);

@@ -48,10 +48,10 @@ public sealed record FleetRecord(
             Round(sample.Cpu?.TotalPercent ?? 0),
             memory is { TotalBytes: > 0 } ? Round(100.0 * memory.UsedBytes / memory.TotalBytes) : 0,
             Round(diskUsed), Math.Round(rx), Math.Round(tx), Math.Round(sample.UptimeSeconds), sample.TimestampUnixMs,
-            Math.Round(double.IsFinite(sample.Cpu?.Load1M ?? 0) ? sample.Cpu?.Load1M ?? 0 : 0, 2));
+            Round(sample.Cpu?.Load1M ?? 0, 2));
     }
 
-    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 1) : 0;
+    private static double Round(double value, int digits = 1) => double.IsFinite(value) ? Math.Round(value, digits) : 0;
 }
 
 /// <summary>Writes <see cref="FleetRecord"/> as its positional array (see there for the order).</summary>
