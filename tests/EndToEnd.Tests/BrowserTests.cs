@@ -29,9 +29,7 @@ public sealed class BrowserTests
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync().WithTimeout();
         page.SetDefaultTimeout(30_000);
-        var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add($"{message.Text} ({message.Location})"); };
+        var errors = Chromium.CollectErrors(page);
 
         try
         {

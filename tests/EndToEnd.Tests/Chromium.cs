@@ -28,6 +28,19 @@ internal static class Chromium
             Timeout = 60_000,
         }).WithTimeout(TimeSpan.FromSeconds(90));
 
+    /// <summary>The page's script errors and console errors, collected as they happen (tests assert none at the end).</summary>
+    public static List<string> CollectErrors(IPage page)
+    {
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add($"{message.Text} ({message.Location})"); };
+        return errors;
+    }
+
+    /// <summary>Records alert() calls in window.__alerts instead of showing them: hostile text that ran as script would call it.</summary>
+    public static Task TrapAlertsAsync(IPage page) =>
+        page.AddInitScriptAsync("window.__alerts = []; window.alert = m => window.__alerts.push(String(m));").WithTimeout();
+
     /// <summary>Where screenshots kept as test artifacts go (next to the test results).</summary>
     public static string ArtifactPath(string fileName)
     {

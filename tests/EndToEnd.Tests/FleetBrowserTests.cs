@@ -52,11 +52,8 @@ public sealed class FleetBrowserTests
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync().WithTimeout();
         page.SetDefaultTimeout(30_000);
-        var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
-        // Any script the hostile name managed to run would call alert.
-        await page.AddInitScriptAsync("window.__alerts = []; window.alert = m => window.__alerts.push(String(m));").WithTimeout();
+        var errors = Chromium.CollectErrors(page);
+        await Chromium.TrapAlertsAsync(page);
 
         try
         {

@@ -44,10 +44,8 @@ public sealed class HistoryBrowserTests
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 }, AcceptDownloads = true }).WithTimeout();
         page.SetDefaultTimeout(30_000);
-        var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
-        await page.AddInitScriptAsync("window.__alerts = []; window.alert = m => window.__alerts.push(String(m));").WithTimeout();
+        var errors = Chromium.CollectErrors(page);
+        await Chromium.TrapAlertsAsync(page);
 
         try
         {

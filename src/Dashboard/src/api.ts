@@ -1,4 +1,5 @@
 // REST client for the hub: GET api/machines (relative to the page, so the app works under any base path).
+import { finite as num } from './coerce';
 import type { Machine } from './types';
 
 /** Polling period for the machine list. */
@@ -6,9 +7,6 @@ export const MACHINES_POLL_MS = 5000;
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : v == null ? '' : String(v);
-}
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 /** Coerces one JSON entry into a Machine (missing fields become defaults); null without an id. */

@@ -1,7 +1,7 @@
 // Compare: several machines, one metric, one chart. Each machine's history is fetched for the same
 // window and put on a shared time axis of the window's step, so a machine with no point in a step
 // shows a break there and never borrows its neighbour's value. Pure except the page class.
-import { color, createLineChart, type LineChart, setTimeWindow } from './charts/common';
+import { chartBox, color, LineChart, setTimeWindow } from './charts/common';
 import { el, setText } from './dom';
 import { formatPercent, formatRate } from './format';
 import { fetchHistory, RANGES, type RangeName, rangeLabel, rangeWindow, type TimeRange } from './history';
@@ -137,14 +137,9 @@ export class ComparePage {
     const head = el('div', { class: 'card-header d-flex flex-wrap align-items-center gap-2' });
     head.append(el('h1', { class: 'h6 mb-0 fw-semibold me-auto' }, 'Compare'), this.metric, rangeGroup);
     this.list = el('div', { class: 'sm-compare-list small', 'data-testid': 'compare-machines' });
-    this.chartBox = el('div', {
-      class: 'sm-chart-box',
-      'data-testid': 'compare-chart',
-      'data-series': '0',
-      role: 'img',
-    });
-    this.chartHost = el('div', { class: 'sm-chart-host' });
-    this.chartBox.append(this.chartHost);
+    const { box, host: chartHost } = chartBox(220, { 'data-testid': 'compare-chart', 'data-series': '0' });
+    this.chartBox = box;
+    this.chartHost = chartHost;
     const body = el('div', { class: 'card-body' });
     body.append(
       this.note,
@@ -256,7 +251,7 @@ export class ComparePage {
     if (!this.chart || this.chartMetric !== q.metric) {
       this.chart?.destroy();
       this.chartHost.replaceChildren();
-      this.chart = createLineChart(
+      this.chart = new LineChart(
         this.chartHost,
         metric.format,
         q.metric === 'cpu' || q.metric === 'memory' ? { min: 0, max: 100 } : {},

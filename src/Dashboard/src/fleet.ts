@@ -1,6 +1,7 @@
 // The fleet overview's model: one row per machine, merged from the hub's "fleet" summaries (numbers,
 // every ~2 s) and GET api/machines (OS, registry liveness), with a short CPU history per machine for
 // the sparklines. Pure: no DOM, so sorting, filtering and gap handling are unit-tested.
+import { cappedText, finite } from './coerce';
 import type { FleetEntry, FleetWireEntry, Machine } from './types';
 
 /** Sparkline length: at the hub's 2 s fleet cadence, the last 3 minutes. */
@@ -100,18 +101,11 @@ export function sparkRuns(
   return runs;
 }
 
-export interface FleetRow {
+/** A machine's row: the fleet record's numbers, plus what the page adds. */
+export interface FleetRow extends Omit<FleetEntry, 'machineId' | 'timestampUnixMs' | 'load1m'> {
   id: string;
-  hostname: string;
   os: string;
-  online: boolean;
-  cpuPercent: number;
-  memoryUsedPercent: number;
-  diskUsedPercent: number;
-  networkRxBytesPerSecond: number;
-  networkTxBytesPerSecond: number;
   load1m: number;
-  uptimeSeconds: number;
   /** Time of the last sample (0: none yet). */
   lastSampleMs: number;
   /** When the machine was last seen going offline (its last sample's time); undefined while online. */
@@ -121,13 +115,7 @@ export interface FleetRow {
   version: number;
 }
 
-function text(v: unknown): string {
-  if (typeof v !== 'string') return '';
-  return v.length > MAX_TEXT ? `${v.slice(0, MAX_TEXT)}…` : v;
-}
-function finite(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
+const text = (v: unknown) => cappedText(v, MAX_TEXT, '…');
 
 /** One wire record → a FleetEntry; null for anything that is not a record with a machine id. Pure. */
 export function parseFleetEntry(raw: unknown): FleetEntry | null {

@@ -86,7 +86,8 @@ export class FleetPage {
   private query: FleetQuery = { ...DEFAULT_QUERY };
   private rows: FleetRow[] = [];
   private queriedVersion = -1;
-  private queriedQuery = '';
+  /** Set when the sort or filters change, so the next render queries the model again. */
+  private queryChanged = true;
   private frame = 0;
   private visible = false;
   private sparkColor = '#0d6efd';
@@ -208,6 +209,7 @@ export class FleetPage {
 
   private applyQuery(q: FleetQuery): void {
     this.query = { ...q };
+    this.queryChanged = true;
     if (this.filter.value !== q.text) this.filter.value = q.text;
     this.status.value = q.status;
     for (const [key, cell] of this.headers) {
@@ -250,11 +252,10 @@ export class FleetPage {
 
   /** Re-queries when the model or the query changed, then fills the rows in view. */
   render(): void {
-    const key = JSON.stringify(this.query);
-    if (this.model.version !== this.queriedVersion || key !== this.queriedQuery) {
+    if (this.model.version !== this.queriedVersion || this.queryChanged) {
       this.rows = this.model.query(this.query);
       this.queriedVersion = this.model.version;
-      this.queriedQuery = key;
+      this.queryChanged = false;
       const { offline } = this.model.counts();
       setText(
         this.counts,

@@ -2,6 +2,7 @@
 // charts already draw: each point becomes a Sample at its timestamp with the averages as values and
 // the step as its interval, so gaps (no point for a while: the agent was offline) become breaks the
 // same way they do live. Pure except fetchHistory.
+import { cappedText, finite, list, record } from './coerce';
 import type { ProcessSample, Sample } from './types';
 
 /** The time ranges the machine page offers; "live" is the last 10 minutes, streamed. */
@@ -61,33 +62,24 @@ export function rangeLabel(range: TimeRange): string {
   }
 }
 
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-function str(v: unknown): string {
-  return typeof v === 'string' ? v.slice(0, 256) : '';
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function obj(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
+/** Longest agent-supplied string kept (device, interface, mount and process names, command lines). */
+const MAX_TEXT = 256;
+const str = (v: unknown) => cappedText(v, MAX_TEXT);
 
 /**
  * The hub's history answer → samples, oldest first. Points without a finite timestamp are dropped;
  * anything else malformed becomes 0 or an empty list, never an exception. Pure.
  */
 export function historyToSamples(machineId: string, body: unknown): Sample[] {
-  const dto = obj(body);
-  const stepSeconds = Math.max(1, num(dto.stepSeconds));
+  const dto = record(body);
+  const stepSeconds = Math.max(1, finite(dto.stepSeconds));
   const out: Sample[] = [];
-  for (const raw of arr(dto.points)) {
-    const p = obj(raw);
+  for (const raw of list(dto.points)) {
+    const p = record(raw);
     const t = p.timestampUnixMs;
     if (typeof t !== 'number' || !Number.isFinite(t)) continue;
-    const cpu = obj(p.cpu);
-    const mem = obj(p.memory);
+    const cpu = record(p.cpu);
+    const mem = record(p.memory);
     out.push({
       machineId,
       sequence: 0,
@@ -98,8 +90,8 @@ export function historyToSamples(machineId: string, body: unknown): Sample[] {
       processCount: 0,
       processes: [],
       cpu: {
-        totalPercent: num(cpu.avgPercent),
-        corePercent: arr(p.corePercent).map(num),
+        totalPercent: finite(cpu.avgPercent),
+        corePercent: list(p.corePercent).map(finite),
         userPercent: 0,
         systemPercent: 0,
         iowaitPercent: 0,
@@ -109,24 +101,24 @@ export function historyToSamples(machineId: string, body: unknown): Sample[] {
         frequencyAvgMhz: 0,
         frequencyMinMhz: 0,
         frequencyMaxMhz: 0,
-        load1m: num(p.load1m),
-        load5m: num(p.load5m),
-        load15m: num(p.load15m),
+        load1m: finite(p.load1m),
+        load5m: finite(p.load5m),
+        load15m: finite(p.load15m),
       },
       memory: {
-        totalBytes: num(mem.totalBytes),
-        usedBytes: num(mem.usedBytes),
-        availableBytes: num(mem.availableBytes),
-        freeBytes: num(mem.freeBytes),
-        buffersBytes: num(mem.buffersBytes),
-        cachedBytes: num(mem.cachedBytes),
-        swapTotalBytes: num(mem.swapTotalBytes),
-        swapUsedBytes: num(mem.swapUsedBytes),
+        totalBytes: finite(mem.totalBytes),
+        usedBytes: finite(mem.usedBytes),
+        availableBytes: finite(mem.availableBytes),
+        freeBytes: finite(mem.freeBytes),
+        buffersBytes: finite(mem.buffersBytes),
+        cachedBytes: finite(mem.cachedBytes),
+        swapTotalBytes: finite(mem.swapTotalBytes),
+        swapUsedBytes: finite(mem.swapUsedBytes),
       },
-      filesystems: arr(p.filesystems).map((f) => {
-        const x = obj(f);
-        const total = num(x.totalBytes);
-        const used = num(x.usedBytes);
+      filesystems: list(p.filesystems).map((f) => {
+        const x = record(f);
+        const total = finite(x.totalBytes);
+        const used = finite(x.usedBytes);
         return {
           mountPoint: str(x.mountPoint),
           device: '',
@@ -136,29 +128,29 @@ export function historyToSamples(machineId: string, body: unknown): Sample[] {
           freeBytes: Math.max(0, total - used),
         };
       }),
-      disks: arr(p.disks).map((d) => {
-        const x = obj(d);
+      disks: list(p.disks).map((d) => {
+        const x = record(d);
         return {
           device: str(x.device),
-          readBytesPerSecond: num(x.readBytesPerSecond),
-          writeBytesPerSecond: num(x.writeBytesPerSecond),
-          readsPerSecond: num(x.readsPerSecond),
-          writesPerSecond: num(x.writesPerSecond),
-          busyPercent: num(x.busyPercent),
+          readBytesPerSecond: finite(x.readBytesPerSecond),
+          writeBytesPerSecond: finite(x.writeBytesPerSecond),
+          readsPerSecond: finite(x.readsPerSecond),
+          writesPerSecond: finite(x.writesPerSecond),
+          busyPercent: finite(x.busyPercent),
         };
       }),
-      networkInterfaces: arr(p.networkInterfaces).map((n) => {
-        const x = obj(n);
+      networkInterfaces: list(p.networkInterfaces).map((n) => {
+        const x = record(n);
         return {
           name: str(x.name),
-          rxBytesPerSecond: num(x.rxBytesPerSecond),
-          txBytesPerSecond: num(x.txBytesPerSecond),
-          rxPacketsPerSecond: num(x.rxPacketsPerSecond),
-          txPacketsPerSecond: num(x.txPacketsPerSecond),
-          rxErrorsPerSecond: num(x.rxErrorsPerSecond),
-          txErrorsPerSecond: num(x.txErrorsPerSecond),
-          rxDropsPerSecond: num(x.rxDropsPerSecond),
-          txDropsPerSecond: num(x.txDropsPerSecond),
+          rxBytesPerSecond: finite(x.rxBytesPerSecond),
+          txBytesPerSecond: finite(x.txBytesPerSecond),
+          rxPacketsPerSecond: finite(x.rxPacketsPerSecond),
+          txPacketsPerSecond: finite(x.txPacketsPerSecond),
+          rxErrorsPerSecond: finite(x.rxErrorsPerSecond),
+          txErrorsPerSecond: finite(x.txErrorsPerSecond),
+          rxDropsPerSecond: finite(x.rxDropsPerSecond),
+          txDropsPerSecond: finite(x.txDropsPerSecond),
           rxErrorsTotal: 0,
           txErrorsTotal: 0,
           rxDropsTotal: 0,
@@ -199,23 +191,23 @@ export interface ProcessSnapshot {
 
 /** The hub's processes answer → a snapshot; null when malformed. Pure. */
 export function toProcessSnapshot(body: unknown): ProcessSnapshot | null {
-  const dto = obj(body);
+  const dto = record(body);
   const t = dto.timestampUnixMs;
   if (typeof t !== 'number' || !Number.isFinite(t)) return null;
   return {
     timestampUnixMs: t,
-    processes: arr(dto.processes)
+    processes: list(dto.processes)
       .slice(0, 100)
       .map((p) => {
-        const x = obj(p);
+        const x = record(p);
         return {
-          pid: num(x.pid),
+          pid: finite(x.pid),
           name: str(x.name),
           user: str(x.user),
-          cpuPercent: num(x.cpuPercent),
-          residentBytes: num(x.residentBytes),
-          memoryPercent: num(x.memoryPercent),
-          threads: num(x.threads),
+          cpuPercent: finite(x.cpuPercent),
+          residentBytes: finite(x.residentBytes),
+          memoryPercent: finite(x.memoryPercent),
+          threads: finite(x.threads),
           state: str(x.state),
           commandLine: str(x.commandLine),
         };

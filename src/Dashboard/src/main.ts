@@ -227,13 +227,18 @@ setTimeSelectHandlers({
   },
 });
 
-function showFleet(query: FleetQuery): void {
+/** Leaves the machine page (if open) for another page: no more samples, history requests or reloads for it. */
+function closeMachine(): void {
   if (current) void hub.unsubscribe(current);
   current = null;
   historyRequest?.abort();
   clearInterval(historyTimer);
   picker.setSelected(null);
   byId('machine-page-host').hidden = true;
+}
+
+function showFleet(query: FleetQuery): void {
+  closeMachine();
   document.title = 'Fleet · SysMon';
   comparePage.hide();
   fleetPage.show(query);
@@ -250,12 +255,7 @@ function navigate(id: string, nextRange: TimeRange = { name: 'live' }): void {
 }
 
 function showCompare(query: CompareQuery): void {
-  if (current) void hub.unsubscribe(current);
-  current = null;
-  historyRequest?.abort();
-  clearInterval(historyTimer);
-  picker.setSelected(null);
-  byId('machine-page-host').hidden = true;
+  closeMachine();
   fleetPage.hide();
   void hub.unsubscribeFleet();
   document.title = 'Compare · SysMon';

@@ -63,7 +63,7 @@ export function refreshChartTheme(): void {
 }
 
 /** Keeps a chart themed on later switches. */
-export function track<T extends Themed>(chart: T): T {
+function track<T extends Themed>(chart: T): T {
   live.add(chart);
   return chart;
 }
@@ -284,24 +284,6 @@ function xRangeOf(specs: readonly LineSpec[]): [number, number] {
   return [min, max];
 }
 
-/** Builds a line chart into a host made by chartBox. */
-export function createLineChart(
-  host: HTMLElement,
-  formatY: (v: number) => string,
-  y: { min?: number; max?: number; suggestedMax?: number } = {},
-): LineChart {
-  return new LineChart(host, formatY, y);
-}
-
-/** Replaces a line chart's series. */
-export function setLineData(chart: LineChart, specs: LineSpec[]): void {
-  chart.setData(specs);
-}
-
-export function destroyChart(chart: LineChart): void {
-  chart.destroy();
-}
-
 /** What every chart module's update() gets: the machine's samples, oldest first, laid out once. */
 export interface ChartInput {
   samples: readonly Sample[];
@@ -336,8 +318,7 @@ export function setPairedLines<D>(
       intervalMs,
       line,
     );
-  setLineData(
-    chart,
+  chart.setData(
     names.flatMap((name, i) => [
       {
         label: `${name} ${solid[0]}`,

@@ -5,17 +5,7 @@
 import { el, setText } from '../dom';
 import { formatPercent } from '../format';
 import { toSeries } from '../store';
-import {
-  alpha,
-  type ChartInput,
-  chartBox,
-  color,
-  createLineChart,
-  destroyChart,
-  type LineChart,
-  setLineData,
-  stat,
-} from './common';
+import { alpha, type ChartInput, chartBox, color, LineChart, stat } from './common';
 
 /** Per-core lines beyond this many are not drawn (the total still covers every core). */
 const MAX_CORE_LINES = 64;
@@ -32,7 +22,7 @@ export class CpuChart {
     const { box, host } = chartBox(220, { 'data-testid': 'cpu-chart', 'data-points': '0' });
     box.setAttribute('aria-label', 'CPU usage over time');
     this.box = box;
-    this.chart = createLineChart(host, (v) => formatPercent(v, 0), { min: 0, max: 100 });
+    this.chart = new LineChart(host, (v) => formatPercent(v, 0), { min: 0, max: 100 });
 
     const row = el('div', { class: 'sm-stats' });
     const make = (label: string) => {
@@ -65,7 +55,7 @@ export class CpuChart {
         style: { color: alpha(hue, 0.55), width: 1 },
       });
     }
-    setLineData(this.chart, specs);
+    this.chart.setData(specs);
     this.box.setAttribute('data-points', String(total.length));
     let gaps = 0;
     for (const p of total) if (p.y === null) gaps++;
@@ -88,6 +78,6 @@ export class CpuChart {
   }
 
   destroy(): void {
-    destroyChart(this.chart);
+    this.chart.destroy();
   }
 }

@@ -3,16 +3,7 @@
 import { el } from '../dom';
 import { formatBytes, formatPercent, formatPerSecond, formatRate } from '../format';
 import type { FilesystemSample } from '../types';
-import {
-  type ChartInput,
-  chartBox,
-  createLineChart,
-  destroyChart,
-  fillRows,
-  type LineChart,
-  setPairedLines,
-  smallTable,
-} from './common';
+import { type ChartInput, chartBox, fillRows, LineChart, setPairedLines, smallTable } from './common';
 
 const IO_CLASSES = [
   'text-truncate sm-name',
@@ -56,7 +47,7 @@ export class DiskChart {
   constructor(container: HTMLElement) {
     const { box, host } = chartBox(220, { 'data-testid': 'disk-chart' });
     box.setAttribute('aria-label', 'Disk I/O over time');
-    this.chart = createLineChart(host, formatRate);
+    this.chart = new LineChart(host, formatRate);
     const io = smallTable([
       { label: 'Device' },
       { label: 'Read', className: 'text-end' },
@@ -118,6 +109,6 @@ export class DiskChart {
   }
 
   destroy(): void {
-    destroyChart(this.chart);
+    this.chart.destroy();
   }
 }

@@ -2,16 +2,7 @@
 // interface), and a table with the latest rates, error and drop rates and their totals since boot.
 import { el } from '../dom';
 import { formatCount, formatPerSecond, formatRate } from '../format';
-import {
-  type ChartInput,
-  chartBox,
-  createLineChart,
-  destroyChart,
-  fillRows,
-  type LineChart,
-  setPairedLines,
-  smallTable,
-} from './common';
+import { type ChartInput, chartBox, fillRows, LineChart, setPairedLines, smallTable } from './common';
 
 const CLASSES = ['text-truncate sm-name', 'text-end', 'text-end', 'text-end', 'text-end'];
 
@@ -22,7 +13,7 @@ export class NetworkChart {
   constructor(container: HTMLElement) {
     const { box, host } = chartBox(220, { 'data-testid': 'network-chart' });
     box.setAttribute('aria-label', 'Network traffic over time');
-    this.chart = createLineChart(host, formatRate);
+    this.chart = new LineChart(host, formatRate);
     const { table, body } = smallTable([
       { label: 'Interface' },
       { label: 'Rx', className: 'text-end' },
@@ -74,6 +65,6 @@ export class NetworkChart {
   }
 
   destroy(): void {
-    destroyChart(this.chart);
+    this.chart.destroy();
   }
 }
