@@ -202,6 +202,8 @@ public class HistoryQueryTests
     [InlineData(Now - 600, 1, "raw")]       // last 10 min at 1 s: every sample
     [InlineData(Now - 600, 10, "medium")]   // last 10 min at 10 s: no need for raw
     [InlineData(Now - 3600, 1, "medium")]   // an hour ago is past the raw window
+    [InlineData(Now - 900 - 3, 2, "raw")]   // "the last 15 minutes" asked 3 s ago still gets every sample
+    [InlineData(Now - 900 - 11, 2, "medium")] // but not once it is more than a 10 s step past the raw window
     [InlineData(Now - 86400 * 2, 60, "coarse")]
     [InlineData(Now - 3600, 3600, "coarse")]
     [InlineData(Now - 86400 * 90, 60, "coarse")] // beyond every window: the longest tier answers what it has

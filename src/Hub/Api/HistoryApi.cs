@@ -85,14 +85,23 @@ public static class HistoryApi
     /// The finest tier that still holds <paramref name="fromSeconds"/> and is not finer than needed: a
     /// 24-hour chart at 1-minute steps reads the 10 s tier, not 86,400 raw points.
     /// </summary>
+    /// <remarks>
+    /// A tier counts as holding a range that starts up to one step of the next tier before its retention:
+    /// "the last 15 minutes" asked a moment ago arrives a few seconds past the raw tier's 15 minutes, and
+    /// would otherwise get 10 s averages or every sample depending on the request's latency. The price is at
+    /// most one missing step at the left edge.
+    /// </remarks>
     internal static HistoryTier ChooseTier(HistoryOptions options, long fromSeconds, long nowSeconds, long stepSeconds)
     {
         var tiers = options.Tiers;
-        foreach (var tier in tiers)
+        bool Holds(int index) =>
+            fromSeconds >= nowSeconds - tiers[index].RetentionSeconds - (index + 1 < tiers.Count ? tiers[index + 1].StepSeconds : 0);
+        for (var i = 0; i < tiers.Count; i++)
         {
-            var covers = fromSeconds >= nowSeconds - tier.RetentionSeconds;
-            var next = tiers.SkipWhile(t => t != tier).Skip(1).FirstOrDefault();
-            var nextFitsStep = next is not null && next.StepSeconds <= stepSeconds && fromSeconds >= nowSeconds - next.RetentionSeconds;
+            var tier = tiers[i];
+            var covers = Holds(i);
+            var next = i + 1 < tiers.Count ? tiers[i + 1] : null;
+            var nextFitsStep = next is not null && next.StepSeconds <= stepSeconds && Holds(i + 1);
             if (covers && !nextFitsStep)
             {
                 return tier;
