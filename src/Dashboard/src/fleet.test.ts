@@ -156,6 +156,8 @@ describe('FleetModel', () => {
       machine('z', { hostname: 'zeta', online: false }),
     ]);
     expect(m.get('a')?.os).toBe('Ubuntu 24.04');
+    m.applyMachines([machine('a', { os: 'Debian GNU/Linux 12 (bookworm)', osVersion: '12 (bookworm)' })]);
+    expect(m.get('a')?.os).toBe('Debian GNU/Linux 12 (bookworm)');
     expect(m.get('z')?.hostname).toBe('zeta');
     expect(m.get('z')?.online).toBe(false);
     expect(m.get('z')?.offlineSinceMs).toBe(Date.parse('2026-12-02T00:00:00Z'));

@@ -253,7 +253,8 @@ export class FleetModel {
     for (const m of machines) {
       const known = this.rows.has(m.id);
       const row = this.row(m.id);
-      const os = text([m.os, m.osVersion].filter(Boolean).join(' '));
+      // Linux agents send the pretty name, which already holds the version ("Debian GNU/Linux 12 (bookworm)").
+      const os = text(m.osVersion && !m.os.includes(m.osVersion) ? `${m.os} ${m.osVersion}`.trim() : m.os);
       if (row.os !== os || (m.hostname && row.hostname !== m.hostname)) {
         row.os = os;
         if (m.hostname) row.hostname = text(m.hostname);
