@@ -37,6 +37,9 @@ async Task<double> FirstDataAsync(string target)
     await using var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
     var page = await context.NewPageAsync();
     await page.GotoAsync(target);
+    // The page records the time itself; it is read once it has settled, because Playwright's polling
+    // injects a script whose evaluation (30-40 ms here) competes with the page for its main thread.
+    await page.WaitForTimeoutAsync(3_000);
     await page.WaitForFunctionAsync("() => window.__sysmonPerf && window.__sysmonPerf.firstDataMs !== undefined", null, timeout);
     return await page.EvaluateAsync<double>("() => window.__sysmonPerf.firstDataMs");
 }

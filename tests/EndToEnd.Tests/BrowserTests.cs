@@ -15,6 +15,10 @@ public sealed class BrowserTests
         int.TryParse(await page.GetAttributeAsync("[data-testid=cpu-chart]", "data-points", new() { Timeout = 5_000 }),
             NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
+    private static async Task<int> ChartPointsAsync(IPage page, string testId) =>
+        int.TryParse(await page.GetByTestId(testId).GetAttributeAsync("data-points", new() { Timeout = 5_000 }),
+            NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
     [Fact]
     public async Task DashboardListsThisMachineAndItsCpuChartReceivesLivePoints()
     {
@@ -47,6 +51,13 @@ public sealed class BrowserTests
 
             await Deadline.Until(async () => await page.GetByTestId("process-rows").Locator("tr").CountAsync() > 0,
                 "the process table shows processes");
+
+            // The load chart sits under the CPU chart; the memory trend may start below the fold, where charts
+            // are not redrawn until they are scrolled into view, and are then drawn with every sample so far.
+            await Deadline.Until(async () => await ChartPointsAsync(page, "load-chart") >= 2, "the load chart has points");
+            var trend = page.GetByTestId("memory-trend");
+            await trend.ScrollIntoViewIfNeededAsync().WithTimeout();
+            await Deadline.Until(async () => await ChartPointsAsync(page, "memory-trend") >= 2, "the memory chart in view has points");
         }
         catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
         {

@@ -27,6 +27,10 @@ public sealed class DeadRedisTests
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, list.StatusCode);
                 Assert.Contains("Redis", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
+            using (var fleet = await http.GetAsync("api/fleet").WithTimeout())
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, fleet.StatusCode);
+            }
 
             // The hub still takes the agent, and holds its samples unacknowledged: the agent keeps them.
             var machineId = "dead-redis-" + Guid.NewGuid().ToString("N")[..8];

@@ -221,4 +221,21 @@ public sealed class HistoryApiTests(HubFactory hub) : IClassFixture<HubFactory>
         }, "a fleet update carries the live agent");
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
+
+    [Fact]
+    public async Task RestFleetSnapshotHasTheSameRecordsAsTheStream()
+    {
+        // GET api/fleet lets the dashboard draw the fleet before its SignalR connection is up.
+        var id = await FeedAsync(1);
+        using var http = hub.CreateClient();
+
+        var fleet = await http.GetFromJsonAsync<JsonElement>("/api/fleet").WithTimeout();
+
+        var record = fleet.EnumerateArray().Single(r => r[0].GetString() == id);
+        Assert.Equal(11, record.GetArrayLength());
+        Assert.Equal("history-host", record[1].GetString());
+        Assert.Equal(25, record[4].GetDouble());
+        Assert.Equal(1000, record[6].GetDouble());
+        Assert.Equal(0.5, record[10].GetDouble());
+    }
 }

@@ -1,6 +1,7 @@
 // REST client for the hub: GET api/machines (relative to the page, so the app works under any base path).
 import { finite as num } from './coerce';
-import type { Machine } from './types';
+import { parseFleetBatch } from './fleet';
+import type { FleetEntry, Machine } from './types';
 
 /** Polling period for the machine list. */
 export const MACHINES_POLL_MS = 5000;
@@ -43,6 +44,17 @@ export async function fetchMachines(signal?: AbortSignal): Promise<Machine[]> {
   const body: unknown = await res.json();
   if (!Array.isArray(body)) throw new Error('GET api/machines: expected a JSON array');
   return body.map(toMachine).filter((m): m is Machine => m !== null);
+}
+
+/** GET api/fleet: every machine's latest numbers, the same records as the hub's first "fleet" message. */
+export async function fetchFleet(signal?: AbortSignal): Promise<FleetEntry[]> {
+  const res = await fetch('api/fleet', {
+    headers: { Accept: 'application/json' },
+    signal,
+    cache: 'no-store',
+  });
+  if (!res.ok) throw new Error(`GET api/fleet: HTTP ${res.status}`);
+  return parseFleetBatch(await res.json());
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, COMPARE_METRICS, MAX_COMPARED, parseCompare } from './compare';
+import { alignSeries } from './compare';
+import { COMPARE_METRICS, MAX_COMPARED, parseCompare } from './compareQuery';
 import type { Sample } from './types';
 
 const at = (t: number, cpu: number) =>

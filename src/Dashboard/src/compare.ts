@@ -2,70 +2,11 @@
 // window and put on a shared time axis of the window's step, so a machine with no point in a step
 // shows a break there and never borrows its neighbour's value. Pure except the page class.
 import { chartBox, color, LineChart, setTimeWindow } from './charts/common';
+import { COMPARE_METRICS, type CompareMetric, type CompareQuery, MAX_COMPARED } from './compareQuery';
 import { el, setText } from './dom';
-import { formatPercent, formatRate } from './format';
-import { fetchHistory, RANGES, type RangeName, rangeLabel, rangeWindow, type TimeRange } from './history';
+import { fetchHistory, RANGES, rangeLabel, rangeWindow } from './history';
 import type { Point } from './store';
 import type { Machine, Sample } from './types';
-
-export const COMPARE_METRICS = {
-  cpu: {
-    label: 'CPU %',
-    value: (s: Sample) => s.cpu.totalPercent,
-    format: (v: number) => formatPercent(v, 0),
-  },
-  memory: {
-    label: 'Memory used %',
-    value: (s: Sample) => (s.memory.totalBytes > 0 ? (s.memory.usedBytes / s.memory.totalBytes) * 100 : null),
-    format: (v: number) => formatPercent(v, 0),
-  },
-  load: { label: 'Load (1 min)', value: (s: Sample) => s.cpu.load1m, format: (v: number) => v.toFixed(2) },
-  network: {
-    label: 'Network rx + tx',
-    value: (s: Sample) =>
-      s.networkInterfaces.reduce((a, n) => a + n.rxBytesPerSecond + n.txBytesPerSecond, 0),
-    format: formatRate,
-  },
-  disk: {
-    label: 'Disk read + write',
-    value: (s: Sample) => s.disks.reduce((a, d) => a + d.readBytesPerSecond + d.writeBytesPerSecond, 0),
-    format: formatRate,
-  },
-} as const;
-export type CompareMetric = keyof typeof COMPARE_METRICS;
-
-/** At most this many machines on one chart: beyond it, lines are no longer readable. */
-export const MAX_COMPARED = 10;
-
-export interface CompareQuery {
-  ids: string[];
-  metric: CompareMetric;
-  range: TimeRange;
-}
-
-export function parseCompare(params: URLSearchParams): CompareQuery {
-  const ids = (params.get('ids') ?? '')
-    .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id.length > 0 && id.length <= 256);
-  const metric = params.get('metric') ?? '';
-  const range = params.get('range') ?? '';
-  return {
-    ids: [...new Set(ids)].slice(0, MAX_COMPARED),
-    metric: metric in COMPARE_METRICS ? (metric as CompareMetric) : 'cpu',
-    range: {
-      name: (RANGES as readonly string[]).includes(range) && range !== 'live' ? (range as RangeName) : '1h',
-    },
-  };
-}
-
-export function compareHash(q: CompareQuery): string {
-  const params = new URLSearchParams();
-  if (q.ids.length) params.set('ids', q.ids.join(','));
-  params.set('metric', q.metric);
-  params.set('range', q.range.name);
-  return `#/compare?${params}`;
-}
 
 /**
  * Puts each machine's values on one time axis of `stepMs` buckets (the union of the buckets any

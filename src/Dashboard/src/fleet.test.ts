@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUERY, FleetModel, parseFleetEntry, parseSortKey, SparkRing, sparkRuns } from './fleet';
+import {
+  DEFAULT_QUERY,
+  FleetModel,
+  parseFleetBatch,
+  parseFleetEntry,
+  parseSortKey,
+  SparkRing,
+  sparkRuns,
+} from './fleet';
 import type { FleetEntry, Machine } from './types';
 
 function entry(id: string, over: Partial<FleetEntry> = {}): FleetEntry {
@@ -38,6 +46,16 @@ function machine(id: string, over: Partial<Machine> = {}): Machine {
     ...over,
   };
 }
+
+describe('parseFleetBatch', () => {
+  it('keeps the valid records of a message or GET api/fleet and drops the rest', () => {
+    const good = ['m1', 'web-1', true, 12.5, 40, 70, 1000, 2000, 3600, 1234, 0.75];
+    const entries = parseFleetBatch([good, ['short'], null, 'text', [42, 'x', true, 1, 2, 3, 4, 5, 6, 7]]);
+    expect(entries.map((e) => e.machineId)).toEqual(['m1']);
+    expect(parseFleetBatch({ not: 'an array' })).toEqual([]);
+    expect(parseFleetBatch(null)).toEqual([]);
+  });
+});
 
 describe('parseFleetEntry', () => {
   it('names the positional fields and reads the appended load', () => {

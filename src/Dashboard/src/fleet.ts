@@ -117,6 +117,17 @@ export interface FleetRow extends Omit<FleetEntry, 'machineId' | 'timestampUnixM
 
 const text = (v: unknown) => cappedText(v, MAX_TEXT, '…');
 
+/** A "fleet" message or GET api/fleet → its valid records (anything else in it is dropped). Pure. */
+export function parseFleetBatch(batch: unknown): FleetEntry[] {
+  const entries: FleetEntry[] = [];
+  if (!Array.isArray(batch)) return entries;
+  for (const raw of batch) {
+    const e = parseFleetEntry(raw);
+    if (e) entries.push(e);
+  }
+  return entries;
+}
+
 /** One wire record → a FleetEntry; null for anything that is not a record with a machine id. Pure. */
 export function parseFleetEntry(raw: unknown): FleetEntry | null {
   if (!Array.isArray(raw) || raw.length < 10) return null;

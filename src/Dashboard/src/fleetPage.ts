@@ -195,7 +195,8 @@ export class FleetPage {
       this.frame = 0;
       timed('fleet', () => {
         this.render();
-        return this.rows.length > 0;
+        // Data is on screen once a row shows a machine's numbers, not just its name.
+        return this.rows.some((r) => r.lastSampleMs > 0);
       });
     });
   }

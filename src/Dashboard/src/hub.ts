@@ -11,7 +11,7 @@
 // - The server does not restore group membership after a reconnect, so every machine in
 //   `subscribed` is re-subscribed in onreconnected and after every fresh start.
 import { type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
-import { parseFleetEntry } from './fleet';
+import { parseFleetBatch } from './fleet';
 import type { ConnectionState, FleetEntry, HubMethod, Sample, SampleKind } from './types';
 
 /** Delays before the 1st, 2nd, … start attempt after a close; the last one repeats. */
@@ -153,11 +153,7 @@ export class MonitorHub {
 
   private deliverFleet(batch: unknown): void {
     if (!Array.isArray(batch)) return;
-    const entries: FleetEntry[] = [];
-    for (const raw of batch) {
-      const e = parseFleetEntry(raw);
-      if (e) entries.push(e);
-    }
+    const entries = parseFleetBatch(batch);
     for (const h of this.fleetHandlers) h(entries);
   }
 

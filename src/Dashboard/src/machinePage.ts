@@ -3,6 +3,7 @@
 // [data-range="live|15m|1h|24h|7d"] (aria-pressed), the range status line data-testid="range-note",
 // the process caption data-testid="process-caption"; the charts and the process table carry their
 // own hooks (see charts/cpuChart.ts and processTable.ts).
+import type { ChartInput } from './charts/common';
 import { CpuChart } from './charts/cpuChart';
 import { DiskChart } from './charts/diskChart';
 import { MemoryChart } from './charts/memoryChart';
@@ -53,6 +54,12 @@ export class MachinePage {
   /** Set while the page shows history: the processes table then shows a snapshot, not the live top N. */
   private historyMode = false;
   private range: TimeRange = { name: 'live' };
+  /** The charts, by their card: each is redrawn only while its card is on screen (see render). */
+  private readonly charts = new Map<
+    Element,
+    { update(input: ChartInput): void; stale: boolean; shown: boolean }
+  >();
+  private input: ChartInput | null = null;
 
   constructor(container: HTMLElement, onRange: (range: TimeRange) => void = () => {}) {
     this.title = el('h1', {
@@ -115,6 +122,12 @@ export class MachinePage {
     this.memory = new MemoryChart(mem.body);
     this.network = new NetworkChart(net.body);
     this.disk = new DiskChart(disk.body);
+    this.watchCharts([
+      [cpu.col, this.cpu],
+      [mem.col, this.memory],
+      [net.col, this.network],
+      [disk.col, this.disk],
+    ]);
     this.processCount = el('div', { class: 'small sm-muted mb-2', 'data-testid': 'process-caption' });
     const tableBox = el('div', { class: 'table-responsive' });
     proc.body.append(this.processCount, tableBox);
@@ -164,10 +177,15 @@ export class MachinePage {
   render(samples: readonly Sample[]): void {
     const intervalMs = expectedIntervalMs(samples);
     const input = { samples, line: timeline(samples, intervalMs), intervalMs };
-    this.cpu.update(input);
-    this.memory.update(input);
-    this.network.update(input);
-    this.disk.update(input);
+    this.input = input;
+    for (const chart of this.charts.values()) {
+      if (chart.shown) {
+        chart.update(input);
+        chart.stale = false;
+      } else {
+        chart.stale = true;
+      }
+    }
     if (this.historyMode) return;
     const latest = samples[samples.length - 1];
     this.latest = latest;
@@ -180,6 +198,28 @@ export class MachinePage {
         : '',
     );
     this.renderLive();
+  }
+
+  /**
+   * Charts scrolled out of view are not redrawn (on a phone most of them are): their series are
+   * rebuilt and drawn when they come back. Until the browser first reports, every chart counts as shown.
+   */
+  private watchCharts(list: [Element, { update(input: ChartInput): void }][]): void {
+    for (const [card, chart] of list)
+      this.charts.set(card, { update: (i) => chart.update(i), stale: false, shown: true });
+    if (typeof IntersectionObserver !== 'function') return;
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const chart = this.charts.get(entry.target);
+        if (!chart) continue;
+        chart.shown = entry.isIntersecting;
+        if (chart.shown && chart.stale && this.input) {
+          chart.update(this.input);
+          chart.stale = false;
+        }
+      }
+    });
+    for (const card of this.charts.keys()) observer.observe(card);
   }
 
   /** Marks the chosen range and says what the charts show (e.g. "1 h to 14:05, 10 s steps"). */

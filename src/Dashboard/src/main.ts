@@ -1,8 +1,7 @@
-// Composes the dashboard: the fleet overview (home) or a machine page, the picker beside them, one
-// SignalR connection, a sample store, and a render loop at the user's cadence (samples are always
-// stored; redraws happen every 1/3/5 s). The URL names the page (route.ts).
-// Live "sample" and replayed "backfill" messages go the same way: inserted into the store by
-// timestamp (history lands in place, duplicates are dropped) and drawn at the next tick.
+// Composes the dashboard: the fleet overview (home), a machine page or the compare page, the picker
+// beside them and one SignalR connection. The URL names the page (route.ts). The fleet page is in
+// the first script; the machine page (machineView.ts) and the compare page, which need the chart
+// library, are loaded on their first visit, so the usual first page draws sooner.
 //
 // Test hooks for the browser end-to-end test (keep stable; also listed in README.md):
 //   [data-machine-id="<id>"]       a picker entry; click opens the machine
@@ -14,26 +13,16 @@
 //   fleet page hooks: see fleetPage.ts
 import 'bootstrap/dist/css/bootstrap.min.css';
 import './styles.css';
-import { pollMachines } from './api';
-import { refreshChartTheme, setTimeSelectHandlers, setTimeWindow } from './charts/common';
-import { ComparePage, type CompareQuery, compareHash } from './compare';
+import { fetchFleet, pollMachines } from './api';
+import type { ComparePage } from './compare';
+import { type CompareQuery, compareHash } from './compareQuery';
 import { byId, setText } from './dom';
 import { FleetModel, type FleetQuery } from './fleet';
 import { FleetPage } from './fleetPage';
-import { formatClock, formatDuration } from './format';
-import {
-  fetchHistory,
-  fetchProcessesAt,
-  rangeLabel,
-  rangeQuery,
-  rangeWindow,
-  type TimeRange,
-} from './history';
+import { rangeQuery, type TimeRange } from './history';
 import { MonitorHub } from './hub';
-import { MachinePage } from './machinePage';
-import { timed } from './perf';
+import type { MachineView } from './machineView';
 import { Picker } from './picker';
-import { acceptSample, RenderLoop } from './renderLoop';
 import { fleetHash, parseRoute } from './route';
 import {
   loadRefreshSeconds,
@@ -42,17 +31,45 @@ import {
   type RefreshSeconds,
   saveRefreshSeconds,
 } from './settings';
-import { SampleStore } from './store';
 import { applyStoredTheme, initThemeToggle } from './theme';
-import type { ConnectionState, Machine, Sample } from './types';
+import type { ConnectionState, Machine } from './types';
 
 applyStoredTheme();
 
-const store = new SampleStore(600);
 const hub = new MonitorHub();
 const machines = new Map<string, Machine>();
-let page: MachinePage | null = null;
-let current: string | null = null;
+
+// The machine list and the fleet's numbers are asked for first: the fleet page draws from them while
+// the hub connection is still being set up, and its stream then keeps them current.
+const firstRoute = parseRoute(location.search, location.hash);
+if (firstRoute.page === 'machine') void import('./machineView'); // fetched while the rest of this module runs
+if (firstRoute.page === 'fleet') {
+  fetchFleet().then(
+    (entries) => {
+      fleet.applyFleet(entries);
+      fleetPage.schedule();
+    },
+    (e) => console.warn('GET api/fleet failed', e),
+  );
+}
+pollMachines(
+  (list) => {
+    machines.clear();
+    for (const m of list) machines.set(m.id, m);
+    picker.setMachines(list);
+    fleet.applyMachines(list);
+    comparePage?.setMachines(list);
+    fleetPage.schedule();
+    byId('machines-error').hidden = true;
+    machineView?.machinesChanged();
+  },
+  (e) => {
+    console.warn('GET api/machines failed', e);
+    const err = byId('machines-error');
+    err.hidden = false;
+    setText(err, 'Could not load the machine list; retrying.');
+  },
+);
 
 const picker = new Picker(byId('picker'), (id) => navigate(id));
 const fleet = new FleetModel();
@@ -62,7 +79,6 @@ const fleetPage = new FleetPage(
   (id) => navigate(id),
   (q) => rememberFleetQuery(q),
 );
-const comparePage = new ComparePage(byId('compare-view'), (q) => rememberCompareQuery(q));
 hub.onFleet((entries) => {
   fleet.applyFleet(entries);
   fleetPage.schedule();
@@ -97,150 +113,76 @@ function showConnectionState(state: ConnectionState): void {
 hub.onState(showConnectionState);
 showConnectionState(hub.connectionState);
 
-// ---- samples and rendering ----
-const loop = new RenderLoop(
-  () => {
-    const machinePage = page;
-    const id = current;
-    if (!machinePage || !id) return;
-    if (historySamples) {
-      // History does not change with live samples: draw it once per load.
-      const samples = historySamples;
-      if (!historyDrawn) timed('machine', () => drawMachine(machinePage, samples));
-      historyDrawn = true;
-    } else {
-      const samples = store.samples(id);
-      timed('machine', () => drawMachine(machinePage, samples));
-    }
-  },
-  () => page?.renderLive(),
-);
-const render = () => loop.drawNow();
-function drawMachine(machinePage: MachinePage, samples: readonly Sample[]): boolean {
-  machinePage.render(samples);
-  return samples.length > 0;
-}
-// A burst of backfill only marks the page dirty: one redraw per tick however many arrive.
-hub.onSample((s) => acceptSample(store, loop, s, current));
-
+// ---- the update interval of the machine page ----
 let refreshSeconds: RefreshSeconds = loadRefreshSeconds();
-function startRenderLoop(): void {
-  loop.start(refreshSeconds * 1000);
-}
 const refreshSelect = byId<HTMLSelectElement>('refresh-interval');
 refreshSelect.value = String(refreshSeconds);
 refreshSelect.addEventListener('change', () => {
   refreshSeconds = parseRefreshSeconds(refreshSelect.value);
   saveRefreshSeconds(refreshSeconds);
-  startRenderLoop();
-  render();
+  machineView?.setRefreshSeconds(refreshSeconds);
 });
-startRenderLoop();
 
-// ---- pages ----
+// ---- pages loaded on their first visit ----
+let machineView: MachineView | null = null;
+let comparePage: ComparePage | null = null;
+/** Bumped on every page change, so a page whose module arrives after the user moved on stays closed. */
+let visit = 0;
+
+function whenLoaded<T>(load: () => Promise<T>, show: (page: T) => void): void {
+  const mine = ++visit;
+  load().then(
+    (page) => {
+      if (mine === visit) show(page);
+    },
+    (e) => console.warn('could not load the page', e),
+  );
+}
+
+const loadMachineView = once(async () => {
+  const { MachineView } = await import('./machineView');
+  machineView = new MachineView({ hub, machine: (id) => machines.get(id), navigate }, refreshSeconds);
+  return machineView;
+});
+
+const loadComparePage = once(async () => {
+  const { ComparePage } = await import('./compare');
+  comparePage = new ComparePage(byId('compare-view'), (q) => rememberCompareQuery(q));
+  comparePage.setMachines([...machines.values()]);
+  return comparePage;
+});
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load();
+    loading.catch(() => {
+      loading = undefined; // a failed load (hub restarted with a new build) is retried on the next visit
+    });
+    return loading;
+  };
+}
+
 function open(id: string, nextRange: TimeRange = { name: 'live' }): void {
   fleetPage.hide();
-  comparePage.hide();
+  comparePage?.hide();
   void hub.unsubscribeFleet();
-  byId('machine-page-host').hidden = false;
-  if (id === current) {
-    if (rangeQuery(nextRange) !== rangeQuery(range)) applyRange(id, nextRange);
-    return;
-  }
-  if (current) void hub.unsubscribe(current);
-  current = id;
   picker.setSelected(id);
-  if (!page) page = new MachinePage(byId('machine-page-host'), (r) => current && navigate(current, r));
-  page.show(id, machines.get(id));
   document.title = `${machines.get(id)?.hostname || id} · SysMon`;
-  applyRange(id, nextRange);
-  void hub.subscribe(id);
+  whenLoaded(loadMachineView, (view) => view.open(id, nextRange));
 }
 
-// ---- the machine page's time range: live (streamed, started from recent history) or history ----
-/** Named ranges reload this often, so "the last hour" stays the last hour. */
-const HISTORY_REFRESH_MS = 30_000;
-let range: TimeRange = { name: 'live' };
-let historySamples: Sample[] | null = null;
-let historyDrawn = false;
-let historyRequest: AbortController | undefined;
-let historyTimer: ReturnType<typeof setInterval> | undefined;
-
-function applyRange(id: string, next: TimeRange): void {
-  range = next;
-  historyRequest?.abort();
-  clearInterval(historyTimer);
-  historySamples = null;
-  setTimeWindow(null);
-  page?.setRange(next, next.name === 'live' ? 'Live: every sample as it arrives' : 'Loading history…');
-  void loadHistory(id, next);
-  if (next.name !== 'live' && next.name !== 'custom') {
-    historyTimer = setInterval(() => void loadHistory(id, range), HISTORY_REFRESH_MS);
-  }
-  render();
-}
-
-async function loadHistory(id: string, r: TimeRange): Promise<void> {
-  const request = new AbortController();
-  historyRequest = request;
-  const { fromMs, toMs } = rangeWindow(r, Date.now());
-  try {
-    // Live starts from the raw last minutes (1 s steps), so an opened machine never shows an empty chart.
-    const samples = await fetchHistory(id, fromMs, toMs, r.name === 'live' ? 1 : undefined, request.signal);
-    if (request.signal.aborted || id !== current) return;
-    if (r.name === 'live') {
-      for (const sample of samples) store.add(sample);
-      render();
-      return;
-    }
-    historySamples = samples;
-    historyDrawn = false;
-    setTimeWindow({ fromMs, toMs });
-    const step = samples.length > 0 ? ` · ${formatDuration(samples[0].intervalSeconds)} steps` : '';
-    page?.setRange(
-      r,
-      samples.length === 0
-        ? `${rangeLabel(r)}: no history stored in this range`
-        : `${rangeLabel(r)}: ${formatClock(fromMs)} – ${formatClock(toMs)}${step} · drag across a chart to zoom`,
-    );
-    render();
-  } catch (e) {
-    if (request.signal.aborted) return;
-    console.warn('history request failed', e);
-    page?.setRange(r, 'Could not load history from the hub; retrying…');
-  }
-}
-
-// Dragging across any chart zooms to that window; clicking one in history shows the processes of that moment.
-setTimeSelectHandlers({
-  select: (fromMs, toMs) => {
-    if (current && toMs - fromMs >= 10_000) navigate(current, { name: 'custom', fromMs, toMs });
-  },
-  pick: (atMs) => {
-    const id = current;
-    if (!id || range.name === 'live' || !page) return;
-    fetchProcessesAt(id, atMs)
-      .then((snapshot) => {
-        if (id === current) page?.showProcessSnapshot(snapshot, atMs);
-      })
-      .catch((e) => console.warn('processes request failed', e));
-  },
-});
-
-/** Leaves the machine page (if open) for another page: no more samples, history requests or reloads for it. */
+/** Leaves the machine page (if open) for another page. */
 function closeMachine(): void {
-  if (current) void hub.unsubscribe(current);
-  current = null;
-  historyRequest?.abort();
-  clearInterval(historyTimer);
+  machineView?.close();
   picker.setSelected(null);
-  byId('machine-page-host').hidden = true;
 }
 
 function showFleet(query: FleetQuery): void {
+  visit++;
   closeMachine();
   document.title = 'Fleet · SysMon';
-  comparePage.hide();
+  comparePage?.hide();
   fleetPage.show(query);
   void hub.subscribeFleet();
 }
@@ -259,8 +201,7 @@ function showCompare(query: CompareQuery): void {
   fleetPage.hide();
   void hub.unsubscribeFleet();
   document.title = 'Compare · SysMon';
-  comparePage.setMachines([...machines.values()]);
-  comparePage.show(query);
+  whenLoaded(loadComparePage, (page) => page.show(query));
 }
 
 /** Choices on the compare page replace the URL, like the fleet's. */
@@ -282,26 +223,6 @@ function openFromUrl(): void {
 window.addEventListener('hashchange', openFromUrl);
 window.addEventListener('popstate', openFromUrl);
 
-// ---- machine list ----
-pollMachines(
-  (list) => {
-    machines.clear();
-    for (const m of list) machines.set(m.id, m);
-    picker.setMachines(list);
-    fleet.applyMachines(list);
-    comparePage.setMachines(list);
-    fleetPage.schedule();
-    byId('machines-error').hidden = true;
-    if (page && current) page.setMachine(machines.get(current));
-  },
-  (e) => {
-    console.warn('GET api/machines failed', e);
-    const err = byId('machines-error');
-    err.hidden = false;
-    setText(err, 'Could not load the machine list; retrying.');
-  },
-);
-
-initThemeToggle(byId<HTMLButtonElement>('theme-toggle'), refreshChartTheme);
+initThemeToggle(byId<HTMLButtonElement>('theme-toggle'));
 openFromUrl();
 hub.start();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareHash } from './compare';
+import { compareHash } from './compareQuery';
 import { DEFAULT_QUERY } from './fleet';
 import { fleetHash, parseRoute } from './route';
 

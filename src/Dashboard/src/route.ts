@@ -2,7 +2,7 @@
 // query parameters: `#/?sort=cpu&desc=1&q=web&status=offline`) or `#/machine/<id>`.
 // `?machine=<id>` (older links) still opens a machine; a machine's page takes `?range=` (history.ts);
 // `#/compare?ids=a,b&metric=cpu&range=1h` overlays machines (compare.ts). Pure.
-import { type CompareQuery, parseCompare } from './compare';
+import { type CompareQuery, parseCompare } from './compareQuery';
 import { DEFAULT_QUERY, type FleetQuery, parseSortKey, type StatusFilter } from './fleet';
 import { parseRange, type TimeRange } from './history';
 import { machineFromUrl } from './settings';

@@ -18,14 +18,17 @@ export function applyStoredTheme(): ThemePref {
   return pref;
 }
 
-/** Wires the toggle button (cycles auto → light → dark) and system changes; onChange after each switch. */
-export function initThemeToggle(button: HTMLButtonElement, onChange: () => void): void {
+/** Dispatched on document after each switch: whatever draws in theme colours re-reads them (charts/common.ts). */
+export const THEME_CHANGED = 'sysmon:themechange';
+
+/** Wires the toggle button (cycles auto → light → dark) and system changes. */
+export function initThemeToggle(button: HTMLButtonElement): void {
   let pref = applyStoredTheme();
   const apply = () => {
     document.documentElement.setAttribute('data-bs-theme', effective(pref));
     button.textContent = LABEL[pref];
     button.title = `Colour theme (${LABEL[pref].slice(7)}); click to change`;
-    onChange();
+    document.dispatchEvent(new Event(THEME_CHANGED));
   };
   button.addEventListener('click', () => {
     pref = NEXT[pref];

@@ -13,6 +13,10 @@ public static class MachinesApi
         api.MapGet("/", ListMachinesAsync);
         api.MapGet("/{id}", GetMachineAsync);
         api.MapHistoryApi();
+        // The fleet's numbers in one request, so the fleet page draws before its SignalR connection is up.
+        app.MapGet("/api/fleet", (IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time) =>
+                FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter))
+            .AddEndpointFilter(RegistryUnavailableFilter);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using SysMon.Hub.Registry;
 using SysMon.Protocol.V1;
 
 namespace SysMon.Hub.Realtime;
@@ -23,6 +24,16 @@ public sealed record FleetRecord(
     long TimestampUnixMs,
     double Load1m = 0)
 {
+    /// <summary>
+    /// A record of every machine any hub has seen, from the registry: what a new fleet viewer gets first,
+    /// over SignalR (<c>SubscribeFleet</c>) or REST (<c>GET api/fleet</c>).
+    /// </summary>
+    public static async Task<List<FleetRecord>> SnapshotAsync(IMachineRegistry registry, DateTimeOffset now, TimeSpan offlineAfter)
+    {
+        var machines = await registry.ListAsync(withLastSample: true);
+        return machines.Select(m => From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
+    }
+
     public static FleetRecord From(string machineId, string hostname, bool online, Sample? sample)
     {
         if (sample is null)

@@ -36,19 +36,16 @@ public sealed class MonitorHub(
     public async Task SubscribeFleet()
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, HubNames.FleetGroup, Context.ConnectionAborted);
-        IReadOnlyList<MachineRecord> machines;
+        List<FleetRecord> snapshot;
         try
         {
-            machines = await registry.ListAsync(withLastSample: true);
+            snapshot = await FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter);
         }
         catch (Exception ex) when (RedisOutage.Is(ex))
         {
             logger.LogWarning("Could not read the fleet for a new fleet viewer: {Error}", ex.Message);
             return;
         }
-        var now = time.GetUtcNow();
-        var offlineAfter = options.Value.OfflineAfter;
-        var snapshot = machines.Select(m => FleetRecord.From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
         await Clients.Caller.SendAsync(HubNames.FleetMethod, snapshot, Context.ConnectionAborted);
     }
 

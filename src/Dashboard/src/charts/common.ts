@@ -9,6 +9,7 @@ import 'uplot/dist/uPlot.min.css';
 import { el } from '../dom';
 import { formatAxisTime, formatClock } from '../format';
 import { type Point, toSeries } from '../store';
+import { THEME_CHANGED } from '../theme';
 import type { Sample } from '../types';
 
 /** Series colours; chosen to read on both light and dark backgrounds. */
@@ -61,6 +62,9 @@ const live = new Set<Themed>();
 export function refreshChartTheme(): void {
   for (const chart of live) chart.retheme();
 }
+
+// Charts load after the theme toggle is wired (with the first machine or compare page), so they listen for switches.
+if (typeof document !== 'undefined') document.addEventListener(THEME_CHANGED, refreshChartTheme);
 
 /** Keeps a chart themed on later switches. */
 function track<T extends Themed>(chart: T): T {
@@ -139,6 +143,8 @@ export class LineChart implements Themed {
     private readonly formatY: (v: number) => string,
     private readonly y: { min?: number; max?: number; suggestedMax?: number } = {},
     private readonly height = 200,
+    /** Draw the time axis; small charts under a bigger one leave it out (fewer labels to draw each second). */
+    private readonly timeAxis = true,
   ) {
     new ResizeObserver(() => this.resize()).observe(host);
     track(this);
@@ -206,13 +212,18 @@ export class LineChart implements Themed {
         },
       },
       axes: [
-        { ...axis, space: 70, values: (u, splits) => splits.map((v) => formatAxisTime(v, span(u))) },
+        {
+          ...axis,
+          show: this.timeAxis,
+          space: 70,
+          values: (u, splits) => splits.map((v) => formatAxisTime(v, span(u))),
+        },
         {
           ...axis,
           space: 30,
           values: (_u, splits) => splits.map((v) => formatY(v)),
-          // Wide enough for the longest label ("977 KiB/s"), measured in characters of the 11 px font.
-          size: (_u, values) => 16 + 6.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+          // Wide enough for the longest label ("977 KiB/s", "100%"), in characters of the 11 px font (digits and % are wider than 6.5 px).
+          size: (_u, values) => 20 + 7.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
         },
       ],
       series: [

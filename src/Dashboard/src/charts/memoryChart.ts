@@ -3,8 +3,9 @@
 // library, and the colours are CSS, so themes need nothing. Each slice has a <title> with bytes and %.
 import { el, setText } from '../dom';
 import { formatBytes, formatPercent } from '../format';
+import { toSeries } from '../store';
 import type { MemorySample } from '../types';
-import { type ChartInput, color, stat } from './common';
+import { type ChartInput, chartBox, color, LineChart, stat } from './common';
 
 const SLICES: { label: string; key: keyof MemorySample; color: string }[] = [
   { label: 'Used', key: 'usedBytes', color: color(0) },
@@ -29,6 +30,8 @@ export class MemoryChart {
   private readonly titles: SVGTitleElement[] = [];
   private readonly legend: HTMLElement[] = [];
   private readonly stats: Record<'used' | 'available' | 'total' | 'swap', HTMLElement>;
+  private readonly trend: LineChart;
+  private readonly trendBox: HTMLDivElement;
 
   constructor(container: HTMLElement) {
     const svg = document.createElementNS(SVG, 'svg');
@@ -63,6 +66,13 @@ export class MemoryChart {
     }
     const box = el('div', { class: 'sm-doughnut-box', 'data-testid': 'memory-chart' });
     box.append(svg, legend);
+    // Over time: used and cache as a share of RAM, swap as a share of swap (a leak climbs; swapping shows).
+    const trend = chartBox(130, {
+      'data-testid': 'memory-trend',
+      'aria-label': 'Memory and swap use over time',
+    });
+    this.trend = new LineChart(trend.host, (v) => formatPercent(v, 0), { min: 0, max: 100 }, 130, false);
+    this.trendBox = trend.box;
 
     const row = el('div', { class: 'sm-stats' });
     const make = (label: string) => {
@@ -76,10 +86,35 @@ export class MemoryChart {
       total: make('Total'),
       swap: make('Swap'),
     };
-    container.replaceChildren(row, box);
+    container.replaceChildren(row, box, this.trendBox);
   }
 
-  update({ samples }: ChartInput): void {
+  update({ samples, line, intervalMs }: ChartInput): void {
+    const used = toSeries(samples, (s) => pct(s.memory.usedBytes, s.memory.totalBytes), intervalMs, line);
+    this.trend.setData([
+      { label: 'Used', data: used, style: { color: SLICES[0].color, width: 2 } },
+      {
+        label: 'Buffers + cache',
+        data: toSeries(
+          samples,
+          (s) => pct(s.memory.buffersBytes + s.memory.cachedBytes, s.memory.totalBytes),
+          intervalMs,
+          line,
+        ),
+        style: { color: SLICES[2].color, width: 1.5 },
+      },
+      {
+        label: 'Swap',
+        data: toSeries(
+          samples,
+          (s) => pct(s.memory.swapUsedBytes, s.memory.swapTotalBytes),
+          intervalMs,
+          line,
+        ),
+        style: { color: '#e11d48', width: 1.5, dash: [4, 3] },
+      },
+    ]);
+    this.trendBox.setAttribute('data-points', String(used.length));
     const m = samples[samples.length - 1]?.memory;
     const shares = memoryShares(m);
     let offset = 25; // start at 12 o'clock
@@ -106,7 +141,9 @@ export class MemoryChart {
     );
   }
 
-  destroy(): void {}
+  destroy(): void {
+    this.trend.destroy();
+  }
 }
 
 function pct(part: number, whole: number): number {
