@@ -181,6 +181,27 @@ describe('FleetModel', () => {
     expect(m.get('z')?.offlineSinceMs).toBe(Date.parse('2026-12-02T00:00:00Z'));
   });
 
+  it('re-ranks by name when a host is renamed and sorts by OS', () => {
+    const model = new FleetModel();
+    model.applyFleet([
+      entry('a', { hostname: 'alpha' }),
+      entry('b', { hostname: 'bravo' }),
+      entry('c', { hostname: 'charlie' }),
+    ]);
+    const names = (q: Partial<typeof DEFAULT_QUERY>) =>
+      model.query({ ...DEFAULT_QUERY, ...q }).map((r) => r.hostname);
+    expect(names({ sort: 'name' })).toEqual(['alpha', 'bravo', 'charlie']);
+    model.applyFleet([entry('a', { hostname: 'zulu', timestampUnixMs: 2000 })]);
+    expect(names({ sort: 'name' })).toEqual(['bravo', 'charlie', 'zulu']);
+    expect(names({ sort: 'name', descending: true })).toEqual(['zulu', 'charlie', 'bravo']);
+    model.applyMachines([
+      machine('b', { hostname: 'bravo', os: 'Ubuntu', osVersion: '' }),
+      machine('c', { hostname: 'charlie', os: 'Alpine', osVersion: '' }),
+      machine('a', { hostname: 'zulu', os: 'Debian', osVersion: '' }),
+    ]);
+    expect(names({ sort: 'os' })).toEqual(['charlie', 'zulu', 'bravo']);
+  });
+
   it('sorts by any column both ways, ties by name, offline first by default', () => {
     const m = new FleetModel();
     m.applyFleet([

@@ -113,6 +113,9 @@ export interface FleetRow extends Omit<FleetEntry, 'machineId' | 'timestampUnixM
   cpuHistory: SparkRing;
   /** Bumped on every change, so the page redraws only rows that changed. */
   version: number;
+  /** Position in the fleet sorted by host name (then id), and by OS: see FleetModel.rank. */
+  nameRank: number;
+  osRank: number;
 }
 
 const text = (v: unknown) => cappedText(v, MAX_TEXT, '…');
@@ -163,11 +166,11 @@ function compareBy(key: SortKey): (a: FleetRow, b: FleetRow) => number {
   switch (key) {
     case 'status':
       // Offline first: they are what needs attention; then by name.
-      return (a, b) => Number(a.online) - Number(b.online) || collator.compare(a.hostname, b.hostname);
+      return (a, b) => Number(a.online) - Number(b.online) || a.nameRank - b.nameRank;
     case 'name':
-      return (a, b) => collator.compare(a.hostname, b.hostname);
+      return (a, b) => a.nameRank - b.nameRank;
     case 'os':
-      return (a, b) => collator.compare(a.os, b.os);
+      return (a, b) => a.osRank - b.osRank;
     case 'cpu':
       return (a, b) => a.cpuPercent - b.cpuPercent;
     case 'memory':
@@ -195,6 +198,8 @@ export class FleetModel {
   private readonly rows = new Map<string, FleetRow>();
   /** Bumped on any change (the page re-queries only then). */
   version = 0;
+  /** A name or OS changed or a row appeared since the rows were last ranked. */
+  private ranksStale = false;
 
   get size(): number {
     return this.rows.size;
@@ -223,8 +228,11 @@ export class FleetModel {
         offlineSinceMs: undefined,
         cpuHistory: new SparkRing(),
         version: 0,
+        nameRank: 0,
+        osRank: 0,
       };
       this.rows.set(id, row);
+      this.ranksStale = true;
     }
     return row;
   }
@@ -240,7 +248,10 @@ export class FleetModel {
   applyFleet(entries: readonly FleetEntry[]): void {
     for (const e of entries) {
       const row = this.row(e.machineId);
-      if (e.hostname) row.hostname = e.hostname;
+      if (e.hostname && e.hostname !== row.hostname) {
+        row.hostname = e.hostname;
+        this.ranksStale = true;
+      }
       // A record for a machine that just left repeats its last numbers; its time says when it was last seen.
       if (e.timestampUnixMs > 0 && e.timestampUnixMs >= row.lastSampleMs) {
         row.cpuPercent = e.cpuPercent;
@@ -269,6 +280,7 @@ export class FleetModel {
       if (row.os !== os || (m.hostname && row.hostname !== m.hostname)) {
         row.os = os;
         if (m.hostname) row.hostname = text(m.hostname);
+        this.ranksStale = true;
         row.version++;
         this.version++;
       }
@@ -294,15 +306,32 @@ export class FleetModel {
       }
       out.push(row);
     }
+    this.rank();
     const by = compareBy(q.sort);
     const sign = q.descending ? -1 : 1;
-    out.sort(
-      (a, b) =>
-        sign * by(a, b) ||
-        collator.compare(a.hostname, b.hostname) ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
+    out.sort((a, b) => sign * by(a, b) || a.nameRank - b.nameRank);
     return out;
+  }
+
+  /**
+   * Numbers each row by host name (then id) and by OS, with the locale's collation, when names have
+   * changed. Sorting 1,000 rows compared names with Intl.Collator about 10,000 times per fleet update
+   * (most of the fleet page's 15 ms redraw); names change rarely, numbers every second.
+   */
+  private rank(): void {
+    if (!this.ranksStale) return;
+    const all = [...this.rows.values()];
+    const byName = (a: FleetRow, b: FleetRow) =>
+      collator.compare(a.hostname, b.hostname) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    all.sort(byName).forEach((row, i) => {
+      row.nameRank = i;
+    });
+    all
+      .sort((a, b) => collator.compare(a.os, b.os) || byName(a, b))
+      .forEach((row, i) => {
+        row.osRank = i;
+      });
+    this.ranksStale = false;
   }
 
   /** How many machines are online and offline. */

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest';
-import { filterMachines, Picker, sortMachines } from './picker';
+import { filterMachines, MAX_ENTRIES, Picker, sortMachines } from './picker';
 import type { Machine } from './types';
 
 function machine(
@@ -70,6 +70,29 @@ describe('Picker', () => {
     ).toEqual(['m1']);
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
     expect(open).toHaveBeenLastCalledWith('m1');
+    host.remove();
+  });
+
+  it('lists at most MAX_ENTRIES, says more match, and leaves the list alone when a poll changes nothing', () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const picker = new Picker(host, () => {});
+    const many = Array.from({ length: MAX_ENTRIES + 50 }, (_, i) =>
+      machine(`m${i}`, `host-${i}`, i % 2 === 0),
+    );
+    picker.setMachines(many);
+
+    expect(host.querySelectorAll('[data-machine-id]').length).toBe(MAX_ENTRIES);
+    expect(host.textContent).toContain(`${MAX_ENTRIES} of ${MAX_ENTRIES + 50} shown`);
+    expect(host.textContent).toContain('type to narrow');
+
+    const first = host.querySelector('[data-machine-id]');
+    picker.setMachines(many.map((m) => ({ ...m })));
+    expect(host.querySelector('[data-machine-id]')).toBe(first);
+
+    // A machine going offline is shown.
+    picker.setMachines(many.map((m) => (m.id === 'm0' ? { ...m, online: false } : m)));
+    expect(host.querySelector('[data-machine-id="m0"] .sm-dot-offline')).not.toBeNull();
     host.remove();
   });
 });

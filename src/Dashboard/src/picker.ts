@@ -1,12 +1,15 @@
 // Machine picker: every machine with an online/offline dot, hostname and OS, a filter box.
 // Keyboard: typing anywhere on the page (outside another field) goes to the filter box; Enter
 // opens the first match. Test hook: each entry has data-machine-id="<id>" and opens on click.
+// At most MAX_ENTRIES are listed (the fleet page is where a thousand machines are browsed); the list
+// is rebuilt only when what it shows changed, not on every poll of the machine list.
 import { el, setText } from './dom';
 import type { Machine } from './types';
 
 /** Online first, then by hostname (natural order), then id. Pure. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 export function sortMachines(machines: readonly Machine[]): Machine[] {
-  const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
   return [...machines].sort(
     (a, b) =>
       Number(b.online) - Number(a.online) ||
@@ -29,12 +32,18 @@ export function filterMachines(machines: readonly Machine[], query: string): Mac
   });
 }
 
+/** Entries listed at most; the count line says how many matched. */
+export const MAX_ENTRIES = 100;
+
 export class Picker {
   private machines: readonly Machine[] = [];
   private selectedId: string | null = null;
   private readonly list: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly count: HTMLElement;
+  /** What the list shows now (ids, names, states, selection): an unchanged poll touches no element. */
+  private shownKey = '';
+  private machinesKey = '';
 
   constructor(
     container: HTMLElement,
@@ -75,6 +84,12 @@ export class Picker {
   }
 
   setMachines(machines: readonly Machine[]): void {
+    // A poll that changed nothing the picker shows costs one string, not a sort of the fleet.
+    const key = machines
+      .map((m) => `${m.id}\u0000${m.hostname}\u0000${m.os}\u0000${m.online}`)
+      .join('\u0001');
+    if (key === this.machinesKey) return;
+    this.machinesKey = key;
     this.machines = machines;
     this.render();
   }
@@ -85,14 +100,19 @@ export class Picker {
   }
 
   private render(): void {
-    const shown = filterMachines(this.machines, this.input.value);
+    const matches = filterMachines(this.machines, this.input.value);
+    const shown = matches.slice(0, MAX_ENTRIES);
     const online = this.machines.filter((m) => m.online).length;
     setText(
       this.count,
       this.machines.length === 0
         ? 'No machines yet'
-        : `${shown.length} of ${this.machines.length} shown · ${online} online`,
+        : `${shown.length} of ${this.machines.length} shown · ${online} online` +
+            (matches.length > shown.length ? ' · type to narrow' : ''),
     );
+    const key = `${this.selectedId}\u0001${shown.map((m) => `${m.id}\u0000${m.hostname}\u0000${m.os}\u0000${m.online}`).join('\u0001')}`;
+    if (key === this.shownKey) return;
+    this.shownKey = key;
     const items = shown.map((m) => {
       const active = m.id === this.selectedId;
       const item = el('button', {

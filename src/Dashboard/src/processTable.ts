@@ -1,6 +1,6 @@
 // Top-processes table: sortable by clicking a column header (a second click flips the
 // direction); redraws with every rendered update. All agent strings go in via textContent.
-import { el, setText } from './dom';
+import { el, fillRows, setText } from './dom';
 import { formatBytes, formatCount, formatPercent } from './format';
 import type { ProcessSample } from './types';
 
@@ -62,26 +62,38 @@ export function nextSort(current: SortState, key: SortKey): SortState {
 
 /** Replaces tbody's rows with one row per process (text only, never HTML). */
 export function renderProcessRows(tbody: HTMLTableSectionElement, processes: readonly ProcessSample[]): void {
-  const rows = processes.map((p) => {
-    const tr = el('tr');
-    tr.append(
-      el('td', { class: 'text-end font-monospace' }, String(p.pid)),
-      el('td', { class: 'text-truncate sm-proc-name', title: p.commandLine || p.name }, p.name),
-      el('td', { class: 'text-truncate d-none d-md-table-cell sm-proc-user' }, p.user),
-      el('td', { class: 'text-end' }, formatPercent(p.cpuPercent)),
-      el('td', { class: 'text-end', title: formatPercent(p.memoryPercent) }, formatBytes(p.residentBytes)),
-      el('td', { class: 'text-end d-none d-sm-table-cell' }, formatCount(p.threads)),
-      el('td', { class: 'text-center d-none d-sm-table-cell' }, p.state),
-    );
-    return tr;
-  });
-  if (rows.length === 0) {
+  if (processes.length === 0) {
     const empty = el('tr');
     empty.append(el('td', { colspan: 7, class: 'text-body-secondary text-center' }, 'No process data'));
-    rows.push(empty);
+    tbody.replaceChildren(empty);
+    return;
   }
-  tbody.replaceChildren(...rows);
+  if (tbody.firstElementChild?.firstElementChild?.hasAttribute('colspan')) tbody.replaceChildren(); // was "No process data"
+  fillRows(
+    tbody,
+    processes.map((p) => [
+      String(p.pid),
+      { text: p.name, title: p.commandLine || p.name },
+      p.user,
+      formatPercent(p.cpuPercent),
+      { text: formatBytes(p.residentBytes), title: formatPercent(p.memoryPercent) },
+      formatCount(p.threads),
+      p.state,
+    ]),
+    ROW_CLASSES,
+  );
 }
+
+/** Classes of the cells of a process row, by column. */
+const ROW_CLASSES = [
+  'text-end font-monospace',
+  'text-truncate sm-proc-name',
+  'text-truncate d-none d-md-table-cell sm-proc-user',
+  'text-end',
+  'text-end',
+  'text-end d-none d-sm-table-cell',
+  'text-center d-none d-sm-table-cell',
+];
 
 interface Column {
   key?: SortKey;

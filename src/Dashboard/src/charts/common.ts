@@ -7,6 +7,9 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { el } from '../dom';
+
+export { type Cell, fillRows } from '../dom';
+
 import { formatAxisTime, formatClock } from '../format';
 import { type Point, toSeries } from '../store';
 import { THEME_CHANGED } from '../theme';
@@ -154,6 +157,9 @@ export class LineChart implements Themed {
   setData(specs: LineSpec[]): void {
     this.specs = specs;
     this.xRange = xRangeOf(specs);
+    // Nothing to draw yet (a page opened before its first sample): build nothing. Building now would
+    // be thrown away, since the first samples bring the series' real names (one per core, interface).
+    if (!this.plot && specs.every((s) => s.data.length === 0)) return;
     const labels = specs.map((s) => s.label).join('\u0000');
     if (!this.plot || labels !== this.labels) {
       this.labels = labels;
@@ -373,30 +379,4 @@ export function smallTable(headers: readonly { label: string; className?: string
   const body = el('tbody');
   table.append(head, body);
   return { table, body };
-}
-
-export type Cell = string | { text: string; className?: string; title?: string } | Node;
-
-export function fillRows(
-  body: HTMLTableSectionElement,
-  rows: readonly Cell[][],
-  classes: readonly (string | undefined)[],
-): void {
-  body.replaceChildren(
-    ...rows.map((cells) => {
-      const tr = el('tr');
-      cells.forEach((c, i) => {
-        const td = el('td', { class: classes[i] });
-        if (typeof c === 'string') td.textContent = c;
-        else if (c instanceof Node) td.append(c);
-        else {
-          td.textContent = c.text;
-          if (c.className) td.className = `${td.className} ${c.className}`.trim();
-          if (c.title) td.title = c.title;
-        }
-        tr.append(td);
-      });
-      return tr;
-    }),
-  );
 }
