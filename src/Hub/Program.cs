@@ -1,10 +1,13 @@
 using SysMon.Hub.Extensions;
+using SysMon.Hub.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHubServices();
 builder.AddEmbeddedAgent();
+builder.AddBrowserHardening();
 
 var app = builder.Build();
+app.UseBrowserHardening();
 app.MapHubEndpoints();
 app.Run();
 

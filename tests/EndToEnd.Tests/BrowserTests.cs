@@ -34,10 +34,13 @@ public sealed class BrowserTests
         var page = await browser.NewPageAsync().WithTimeout();
         page.SetDefaultTimeout(30_000);
         var errors = Chromium.CollectErrors(page);
+        await Chromium.TrapCspViolationsAsync(page);
 
         try
         {
-            await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
+            var home = await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
+            // Served with a policy that forbids inline and foreign script; every page below must live with it.
+            Assert.Contains("script-src 'self'", await home!.HeaderValueAsync("content-security-policy").WithTimeout() ?? "", StringComparison.Ordinal);
             var entry = page.Locator($"[data-machine-id='{machineId}']").First;
             await entry.WaitForAsync().WithTimeout();
             await entry.ClickAsync().WithTimeout();
@@ -66,6 +69,8 @@ public sealed class BrowserTests
             throw new TimeoutException($"{ex.Message}\nScreenshot: {shot}\nPage errors: {string.Join("; ", errors)}\n{hub}", ex);
         }
         Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
+        var violations = await Chromium.CspViolationsAsync(page);
+        Assert.True(violations.Length == 0, "Content-Security-Policy violations: " + string.Join(" | ", violations));
     }
 
     [Fact]

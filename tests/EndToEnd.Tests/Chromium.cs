@@ -37,6 +37,13 @@ internal static class Chromium
         return errors;
     }
 
+    /// <summary>Records every Content-Security-Policy violation the page reports in window.__csp (read with <see cref="CspViolationsAsync"/>).</summary>
+    public static Task TrapCspViolationsAsync(IPage page) =>
+        page.AddInitScriptAsync("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));").WithTimeout();
+
+    public static Task<string[]> CspViolationsAsync(IPage page) =>
+        page.EvaluateAsync<string[]>("() => window.__csp ?? []").WithTimeout();
+
     /// <summary>Records alert() calls in window.__alerts instead of showing them: hostile text that ran as script would call it.</summary>
     public static Task TrapAlertsAsync(IPage page) =>
         page.AddInitScriptAsync("window.__alerts = []; window.alert = m => window.__alerts.push(String(m));").WithTimeout();

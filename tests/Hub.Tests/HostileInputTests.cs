@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Grpc.Core;
+using SysMon.Protocol.V1;
+using SysMon.TestSupport;
+using Xunit;
+
+namespace SysMon.Hub.Tests;
+
+/// <summary>Bytes no agent should send: each is refused with a reason, and the hub goes on serving every other agent.</summary>
+public sealed class HostileInputTests(HubFactory hub) : IClassFixture<HubFactory>
+{
+    [Fact]
+    public async Task AMessageOverTheSizeLimitIsRefusedAndOtherAgentsCarryOn()
+    {
+        using var call = hub.CreateIngestClient().Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = Hello("huge") }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+
+        // A 2 MB process name: over the hub's 1 MB message limit.
+        var sample = new Sample { Sequence = 1, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        sample.Processes.Add(new ProcessSample { Pid = 1, Name = new string('x', 2 * 1024 * 1024) });
+        try
+        {
+            await call.RequestStream.WriteAsync(new AgentMessage { Sample = sample }).WithTimeout();
+        }
+        catch (RpcException)
+        {
+            // The hub may end the call while the client is still sending the message; its status says why.
+        }
+
+        await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WithTimeout());
+        Assert.Equal(StatusCode.ResourceExhausted, call.GetStatus().StatusCode);
+        await AnotherAgentIsStillServedAsync();
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f })]   // a length far past the end
+    [InlineData(new byte[] { 0x0a, 0x05, 0x0a, 0x03, 0x61 })]         // truncated inside a nested message
+    [InlineData(new byte[] { 0xff, 0xff, 0xff, 0xff })]               // not protobuf at all
+    public async Task MalformedProtobufIsRefusedAndOtherAgentsCarryOn(byte[] payload)
+    {
+        using var http = new HttpClient(hub.Server.CreateHandler()) { BaseAddress = hub.Server.BaseAddress };
+        // One gRPC frame: not compressed, 4-byte big-endian length, then the bytes.
+        var frame = new byte[5 + payload.Length];
+        frame[4] = (byte)payload.Length;
+        payload.CopyTo(frame, 5);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/sysmon.v1.AgentIngest/Connect")
+        {
+            Version = HttpVersion.Version20,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TryAddWithoutValidation("TE", "trailers");
+
+        using var response = await http.SendAsync(request).WithTimeout();
+        await response.Content.ReadAsByteArrayAsync().WithTimeout();
+
+        var status = response.TrailingHeaders.TryGetValues("grpc-status", out var values) ? values.Single()
+            : response.Headers.TryGetValues("grpc-status", out var early) ? early.Single() : null;
+        Assert.NotNull(status);
+        Assert.NotEqual("0", status);
+        await AnotherAgentIsStillServedAsync();
+    }
+
+    [Fact]
+    public async Task AFrameCutShortEndsTheStreamWithoutHarm()
+    {
+        using var http = new HttpClient(hub.Server.CreateHandler()) { BaseAddress = hub.Server.BaseAddress };
+        // The header promises 100 bytes; 3 arrive and the request ends.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/sysmon.v1.AgentIngest/Connect")
+        {
+            Version = HttpVersion.Version20,
+            Content = new ByteArrayContent([0, 0, 0, 0, 100, 0x0a, 0x01, 0x08]),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+
+        using var response = await http.SendAsync(request).WithTimeout();
+        await response.Content.ReadAsByteArrayAsync().WithTimeout();
+
+        var status = response.TrailingHeaders.TryGetValues("grpc-status", out var values) ? values.Single()
+            : response.Headers.TryGetValues("grpc-status", out var early) ? early.Single() : null;
+        Assert.NotEqual("0", status);
+        await AnotherAgentIsStillServedAsync();
+    }
+
+    private static Hello Hello(string name) => new()
+    {
+        ProtocolVersion = 1,
+        MachineId = $"{name}-{Guid.NewGuid():N}",
+        Hostname = name,
+    };
+
+    private async Task AnotherAgentIsStillServedAsync()
+    {
+        using var call = hub.CreateIngestClient().Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = Hello("healthy") }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout(), "the hub answers a healthy agent");
+        await call.RequestStream.WriteAsync(new AgentMessage
+        {
+            Sample = new Sample { Sequence = 1, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Cpu = new CpuSample { TotalPercent = 5 } },
+        }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+        Assert.Equal(1UL, call.ResponseStream.Current.Ack.Sequence);
+        await call.RequestStream.CompleteAsync().WithTimeout();
+    }
+}
