@@ -132,7 +132,11 @@ public static class AgentMessageRules
         }
     }
 
-    /// <summary>Truncates and drops control characters (they break logs and terminals, never a name).</summary>
+    /// <summary>
+    /// Truncates and drops control characters (they break logs and terminals, never a name) and unpaired
+    /// surrogates; a cap never splits a surrogate pair, since half a character makes the text invalid
+    /// UTF-16 that JSON writers refuse.
+    /// </summary>
     public static string Clean(string value, int maxLength)
     {
         var needsWork = value.Length > maxLength;
@@ -140,7 +144,7 @@ public static class AgentMessageRules
         {
             foreach (var c in value)
             {
-                if (char.IsControl(c))
+                if (char.IsControl(c) || char.IsSurrogate(c))
                 {
                     needsWork = true;
                     break;
@@ -152,13 +156,19 @@ public static class AgentMessageRules
             return value;
         }
         var builder = new System.Text.StringBuilder(Math.Min(value.Length, maxLength));
-        foreach (var c in value)
+        for (var i = 0; i < value.Length && builder.Length < maxLength; i++)
         {
-            if (builder.Length == maxLength)
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
             {
-                break;
+                if (builder.Length + 2 > maxLength)
+                {
+                    break;
+                }
+                builder.Append(c).Append(value[i + 1]);
+                i++;
             }
-            if (!char.IsControl(c))
+            else if (!char.IsControl(c) && !char.IsSurrogate(c))
             {
                 builder.Append(c);
             }
