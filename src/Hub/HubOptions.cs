@@ -23,6 +23,25 @@ public sealed class HubOptions
     /// <summary>How often the fleet summary is sent to fleet viewers, milliseconds.</summary>
     public int FleetIntervalMs { get; set; } = 2000;
 
+    /// <summary>
+    /// Samples per second one agent stream is read at, at most (its burst: one second's worth). Above it
+    /// the hub reads more slowly, which pushes back on the agent through HTTP/2 flow control: nothing is
+    /// dropped, a flood only slows itself. Replays after a reconnect run at this rate (900 buffered
+    /// samples: 9 s at the default).
+    /// </summary>
+    public int MaxSamplesPerSecondPerAgent { get; set; } = 100;
+
+    /// <summary>
+    /// A stream on which nothing arrives for this long after the hello is closed (a stuck or hostile
+    /// client holding a stream); 0: the larger of 30 s and ten sample intervals.
+    /// </summary>
+    public double StreamIdleSeconds { get; set; }
+
+    /// <summary>The idle limit actually applied: <see cref="StreamIdleSeconds"/>, or its default.</summary>
+    public TimeSpan EffectiveStreamIdle => StreamIdleSeconds > 0
+        ? TimeSpan.FromSeconds(StreamIdleSeconds)
+        : TimeSpan.FromMilliseconds(Math.Max(30_000, 10.0 * EffectiveSampleIntervalMs));
+
     /// <summary>How long a shutting-down hub waits for its agents to move elsewhere, seconds.</summary>
     public double DrainSeconds { get; set; } = 5;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
 using Grpc.Core;
 using SysMon.Protocol.V1;
 using SysMon.TestSupport;
@@ -104,4 +105,82 @@ public sealed class HostileInputTests(HubFactory hub) : IClassFixture<HubFactory
         Assert.Equal(1UL, call.ResponseStream.Current.Ack.Sequence);
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
+}
+
+/// <summary>Agents that talk too much or not at all: slowed down or closed, never able to hold the hub.</summary>
+public sealed class StreamLimitTests(HubFactory hub) : IClassFixture<HubFactory>
+{
+    [Fact]
+    public async Task AStreamThatSaysNothingAfterItsHelloIsClosed()
+    {
+        await using var strict = hub.WithWebHostBuilder(b => b.UseSetting("Hub:StreamIdleSeconds", "1"));
+        using var call = CreateIngestClient(strict).Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = Hello("silent") }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WithTimeout());
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Contains("Nothing received", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFloodingAgentIsReadAtItsRateLosesNothingAndDoesNotHoldUpOthers()
+    {
+        const int rate = 100, sent = 400;
+        await using var limited = hub.WithWebHostBuilder(b => b.UseSetting("Hub:MaxSamplesPerSecondPerAgent", rate.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var client = CreateIngestClient(limited);
+        using var flood = client.Connect();
+        await flood.RequestStream.WriteAsync(new AgentMessage { Hello = Hello("flood") }).WithTimeout();
+        Assert.True(await flood.ResponseStream.MoveNext().WithTimeout());
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var acks = Task.Run(async () =>
+        {
+            ulong last = 0;
+            while (last < sent && await flood.ResponseStream.MoveNext())
+            {
+                last = flood.ResponseStream.Current.Ack?.Sequence ?? last;
+            }
+            return last;
+        });
+        for (ulong sequence = 1; sequence <= sent; sequence++)
+        {
+            await flood.RequestStream.WriteAsync(new AgentMessage { Sample = Sample(sequence) }).WithTimeout();
+            if (sequence == sent / 2)
+            {
+                // Mid-flood, a well-behaved agent is still acknowledged.
+                using var other = client.Connect();
+                await other.RequestStream.WriteAsync(new AgentMessage { Hello = Hello("polite") }).WithTimeout();
+                Assert.True(await other.ResponseStream.MoveNext().WithTimeout());
+                await other.RequestStream.WriteAsync(new AgentMessage { Sample = Sample(1) }).WithTimeout();
+                Assert.True(await other.ResponseStream.MoveNext().WithTimeout());
+                Assert.Equal(1UL, other.ResponseStream.Current.Ack.Sequence);
+                await other.RequestStream.CompleteAsync().WithTimeout();
+            }
+        }
+
+        Assert.Equal((ulong)sent, await acks.WithTimeout(TimeSpan.FromSeconds(30)));
+        var elapsed = started.Elapsed;
+        // A burst of one second's worth, then the rate: 400 samples cannot take less than ~3 s.
+        Assert.True(elapsed >= TimeSpan.FromSeconds(2.5), $"{sent} samples were read in {elapsed.TotalSeconds:0.0} s: not limited to {rate}/s");
+        using var http = limited.CreateClient();
+        Assert.Matches(@"sysmon_hub_samples_throttled_total\{hub=""[^""]+""\} [1-9]", await http.GetStringAsync("/metrics").WithTimeout());
+        await flood.RequestStream.CompleteAsync().WithTimeout();
+    }
+
+    private static AgentIngest.AgentIngestClient CreateIngestClient(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> factory)
+    {
+        var channel = Grpc.Net.Client.GrpcChannel.ForAddress(factory.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
+        return new AgentIngest.AgentIngestClient(channel);
+    }
+
+    private static Hello Hello(string name) => new() { ProtocolVersion = 1, MachineId = $"{name}-{Guid.NewGuid():N}", Hostname = name };
+
+    private static Sample Sample(ulong sequence) => new()
+    {
+        Sequence = sequence,
+        TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 10_000 + (long)sequence,
+        Cpu = new CpuSample { TotalPercent = 1 },
+    };
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SysMon.Hub.History;
@@ -66,12 +67,43 @@ public sealed class AgentIngestService(
             FullMode = BoundedChannelFullMode.Wait,
         });
         Task? writer = null;
+        var rate = Math.Max(1, settings.MaxSamplesPerSecondPerAgent);
+        using var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rate,
+            TokensPerPeriod = Math.Max(1, rate / 10),
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+            QueueLimit = 1,
+            AutoReplenishment = true,
+        });
+        var idleLimit = settings.EffectiveStreamIdle;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var throttled = false;
         try
         {
             await session.SendAsync(new HubMessage { Settings = SettingsFor(settings) });
             writer = WriteAsync(hello, session, queue.Reader, cancellationToken);
-            while (await requestStream.MoveNext(cancellationToken))
+            while (true)
             {
+                // Only the wait for the agent's next message counts as idle; a hub that stopped reading
+                // (Redis down, or the rate below) is not the agent's silence.
+                idle.CancelAfter(idleLimit);
+                bool more;
+                try
+                {
+                    more = await requestStream.MoveNext(idle.Token);
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    metrics.StreamIdleClosed();
+                    logger.LogWarning("Agent {MachineId} sent nothing for {IdleSeconds:0} s; closing its stream", hello.MachineId, idleLimit.TotalSeconds);
+                    throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"Nothing received for {idleLimit.TotalSeconds:0} s."));
+                }
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (!more)
+                {
+                    break;
+                }
                 var message = requestStream.Current;
                 if (message.PayloadCase != AgentMessage.PayloadOneofCase.Sample)
                 {
@@ -82,6 +114,20 @@ public sealed class AgentIngestService(
                     throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
                 }
                 metrics.SampleReceived();
+                using (var lease = limiter.AttemptAcquire())
+                {
+                    if (!lease.IsAcquired)
+                    {
+                        // Over the rate: wait for a token before reading on. The agent is held back by flow control, loses nothing.
+                        metrics.SampleThrottled();
+                        if (!throttled)
+                        {
+                            throttled = true;
+                            logger.LogWarning("Agent {MachineId} sends faster than {Rate} samples/s; its stream is read at that rate", hello.MachineId, rate);
+                        }
+                        using var waited = await limiter.AcquireAsync(1, cancellationToken);
+                    }
+                }
                 await queue.Writer.WriteAsync(message.Sample, cancellationToken);
             }
             queue.Writer.TryComplete();

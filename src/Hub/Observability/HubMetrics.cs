@@ -12,6 +12,8 @@ public sealed class HubMetrics
     private long _samplesPublishedBackfill;
     private long _publishFailures;
     private long _storeRetries;
+    private long _samplesThrottled;
+    private long _streamsIdleClosed;
     private long _redisRoundTripMicroseconds = -1;
 
     /// <summary>False for a lone hub without Redis: it reports no Redis figures rather than a Redis that looks down.</summary>
@@ -26,6 +28,8 @@ public sealed class HubMetrics
     public long SamplesPublishedBackfill => Interlocked.Read(ref _samplesPublishedBackfill);
     public long PublishFailures => Interlocked.Read(ref _publishFailures);
     public long StoreRetries => Interlocked.Read(ref _storeRetries);
+    public long SamplesThrottled => Interlocked.Read(ref _samplesThrottled);
+    public long StreamsIdleClosed => Interlocked.Read(ref _streamsIdleClosed);
 
     /// <summary>Last measured Redis PING round trip, or null before the first or while Redis is down.</summary>
     public TimeSpan? RedisRoundTrip
@@ -48,4 +52,6 @@ public sealed class HubMetrics
     public void SamplePublished(bool live) => Interlocked.Increment(ref live ? ref _samplesPublishedLive : ref _samplesPublishedBackfill);
     public void PublishFailed() => Interlocked.Increment(ref _publishFailures);
     public void StoreRetried() => Interlocked.Increment(ref _storeRetries);
+    public void SampleThrottled() => Interlocked.Increment(ref _samplesThrottled);
+    public void StreamIdleClosed() => Interlocked.Increment(ref _streamsIdleClosed);
 }
