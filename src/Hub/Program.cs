@@ -7,6 +7,7 @@ builder.AddEmbeddedAgent();
 builder.AddBrowserHardening();
 
 var app = builder.Build();
+app.CheckNetworkExposure();
 app.UseBrowserHardening();
 app.MapHubEndpoints();
 app.Run();

@@ -16,6 +16,9 @@ public sealed class HubMetrics
     private long _streamsIdleClosed;
     private long _redisRoundTripMicroseconds = -1;
 
+    /// <summary>True when the hub listens beyond loopback without authentication (Security:AllowUnauthenticatedNetwork).</summary>
+    public bool UnauthenticatedNetwork { get; set; }
+
     /// <summary>False for a lone hub without Redis: it reports no Redis figures rather than a Redis that looks down.</summary>
     public bool RedisConfigured { get; set; }
 

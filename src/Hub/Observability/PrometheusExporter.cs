@@ -141,6 +141,7 @@ public static class PrometheusExporter
         Add("sysmon_hub_samples_published_total", "counter", "Samples fanned out to viewers, live or as backfill.", $"{hubLabel},kind=\"backfill\"", hub.SamplesPublishedBackfill);
         Add("sysmon_hub_publish_failures_total", "counter", "Samples stored but not fanned out (backplane down).", hubLabel, hub.PublishFailures);
         Add("sysmon_hub_store_retries_total", "counter", "Storage attempts retried because Redis was unavailable.", hubLabel, hub.StoreRetries);
+        Add("sysmon_hub_unauthenticated_network", "gauge", "1 when this hub listens beyond loopback without authentication (Security:AllowUnauthenticatedNetwork).", hubLabel, hub.UnauthenticatedNetwork ? 1 : 0);
         Add("sysmon_hub_samples_throttled_total", "counter", "Samples read late because their agent sent faster than Hub:MaxSamplesPerSecondPerAgent.", hubLabel, hub.SamplesThrottled);
         Add("sysmon_hub_streams_idle_closed_total", "counter", "Agent streams closed because nothing arrived for Hub:StreamIdleSeconds.", hubLabel, hub.StreamsIdleClosed);
         if (hub.RedisConfigured)

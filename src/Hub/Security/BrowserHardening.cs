@@ -13,6 +13,12 @@ public sealed class SecurityOptions
     /// hub itself and needs none.
     /// </summary>
     public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Lets the hub listen on a non-loopback address although it has no authentication yet (see
+    /// <see cref="NetworkExposure"/>). Off: such a hub refuses to start.
+    /// </summary>
+    public bool AllowUnauthenticatedNetwork { get; set; }
 }
 
 /// <summary>
