@@ -54,6 +54,12 @@ internal static partial class AgentLog
     [LoggerMessage(23, LogLevel.Error, "Hub URL {HubUrl} is not an absolute http or https URL; it is left out of the hub list.", EventName = "BadHubUrlEntry")]
     public static partial void BadHubUrlEntry(ILogger logger, string hubUrl);
 
+    [LoggerMessage(25, LogLevel.Information, "Enrolled with hub {HubUrl}: this agent's credential is saved in {Path} and replaces the enrollment token from now on.", EventName = "Enrolled")]
+    public static partial void Enrolled(ILogger logger, string hubUrl, string path);
+
+    [LoggerMessage(26, LogLevel.Error, "Enrolled with hub {HubUrl}, but no state directory is writable: the credential is kept in memory only, and the next start needs a new enrollment (and a revoked old credential).", EventName = "CredentialNotSaved")]
+    public static partial void CredentialNotSaved(ILogger logger, string hubUrl);
+
     [LoggerMessage(24, LogLevel.Warning, "Hub {HubUrl} is plain http:// on another host: the agent's token crosses the network unencrypted. Use https:// for hubs that check tokens.", EventName = "TokenInCleartext")]
     public static partial void TokenInCleartext(ILogger logger, string hubUrl);
 }

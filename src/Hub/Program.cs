@@ -2,6 +2,10 @@ using SysMon.Hub.Extensions;
 using SysMon.Hub.Security;
 
 var builder = WebApplication.CreateBuilder(args);
+if (args.FirstOrDefault() == CredentialsCommand.Name)
+{
+    return await CredentialsCommand.RunAsync(args, builder.Configuration, Console.Out, Console.Error);
+}
 builder.AddHubServices();
 builder.AddEmbeddedAgent();
 builder.AddBrowserHardening();
@@ -10,7 +14,8 @@ var app = builder.Build();
 app.CheckNetworkExposure();
 app.UseBrowserHardening();
 app.MapHubEndpoints();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Exposed so tests can host the hub with WebApplicationFactory&lt;Program&gt;.</summary>
 public partial class Program;

@@ -61,3 +61,26 @@ public sealed class NetworkExposureTests(HubFactory hub) : IClassFixture<HubFact
         Assert.Matches(@"sysmon_hub_unauthenticated_network\{hub=""[^""]+""\} 1", await http.GetStringAsync("/metrics").WithTimeout());
     }
 }
+
+public sealed class CredentialsCommandTests
+{
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("30m", 1800)]
+    [InlineData("24h", 86400)]
+    [InlineData("7d", 604800)]
+    [InlineData("1.5h", 5400)]
+    public void DurationsAreSecondsMinutesHoursOrDays(string text, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), SysMon.Hub.Security.CredentialsCommand.ParseDuration(text));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("h")]
+    [InlineData("0h")]
+    [InlineData("-1d")]
+    [InlineData("12")]
+    [InlineData("1w")]
+    [InlineData("NaNh")]
+    public void AnythingElseIsRefused(string text) =>
+        Assert.Null(SysMon.Hub.Security.CredentialsCommand.ParseDuration(text));
+}

@@ -37,13 +37,17 @@ internal static class CheckCommand
     /// <summary>Checks every hub of <paramref name="options"/>; 0 when all accepted, 1 otherwise.</summary>
     public static async Task<int> RunAsync(AgentOptions options, Hello hello, TextWriter output, CancellationToken cancellationToken)
     {
+        // What streaming would present: a saved credential (an enrolled agent), else the configured token.
+        var token = options.Token?.StartsWith(Identity.AgentCredentialFile.CredentialPrefix, StringComparison.Ordinal) == true
+            ? options.Token
+            : new Identity.AgentCredentialFile(options.StateDirectory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Load() ?? options.Token;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hello);
         ArgumentNullException.ThrowIfNull(output);
         var failed = 0;
         foreach (var hub in HubAddresses.Parse(options.HubUrl, out _))
         {
-            var result = await CheckAsync(hub, hello, options.Token, cancellationToken).ConfigureAwait(false);
+            var result = await CheckAsync(hub, hello, token, cancellationToken).ConfigureAwait(false);
             failed += result.Accepted ? 0 : 1;
             await output.WriteLineAsync(Format(hub, result).AsMemory(), cancellationToken).ConfigureAwait(false);
         }

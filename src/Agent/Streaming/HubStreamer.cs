@@ -59,6 +59,8 @@ internal sealed class HubStreamer : BackgroundService
     private bool _overflowing; // sampler loop only
     private ulong _droppedBeforeOverflow; // sampler loop only
     private bool _reportedUnreachable; // connect loop only
+    private AgentCredentialFile? _credentialFile;
+    private string? _credential; // connect loop only: the credential a hub issued, preferred over an enrollment token
 
     public HubStreamer(Sampler sampler, IOptions<AgentOptions> options, IHostApplicationLifetime lifetime, ILogger<HubStreamer> logger)
     {
@@ -115,6 +117,11 @@ internal sealed class HubStreamer : BackgroundService
             // The hub runs this agent in-process; its Kestrel is not listening before ApplicationStarted.
             await WaitForApplicationStartedAsync(stoppingToken).ConfigureAwait(false);
             var machineId = MachineIdentity.Resolve(_options.MachineId, HostPaths.From(_options).EtcRoot, _options.StateDirectory, _logger);
+            _credentialFile = new AgentCredentialFile(_options.StateDirectory, _logger);
+            // A credential given as the token (the hub's in-process agent) wins; else a saved one; else the token.
+            _credential = _options.Token?.StartsWith(AgentCredentialFile.CredentialPrefix, StringComparison.Ordinal) == true
+                ? null
+                : _credentialFile.Load();
             _sampler.Prime();
             var sampling = SampleLoopAsync(stoppingToken);
             try
@@ -276,7 +283,7 @@ internal sealed class HubStreamer : BackgroundService
         Task? watching = null;
         try
         {
-            call = new AgentIngest.AgentIngestClient(channel).Connect(HubChannel.Headers(_options.Token), cancellationToken: connection.Call.Token);
+            call = new AgentIngest.AgentIngestClient(channel).Connect(HubChannel.Headers(_credential ?? _options.Token), cancellationToken: connection.Call.Token);
             var hello = SystemInfo.ReadPlatformHello(_options, machineId, Volatile.Read(ref _sampleIntervalMs), _sampler.CollectorNames);
             await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, connection.Writes.Token).ConfigureAwait(false);
 
@@ -368,6 +375,17 @@ internal sealed class HubStreamer : BackgroundService
                         break;
                     case HubMessage.PayloadOneofCase.Settings:
                         ApplySettings(message.Settings);
+                        break;
+                    case HubMessage.PayloadOneofCase.Credential:
+                        _credential = message.Credential.Token;
+                        if (_credentialFile?.Save(_credential) is { } path)
+                        {
+                            AgentLog.Enrolled(_logger, hubUrl, path);
+                        }
+                        else
+                        {
+                            AgentLog.CredentialNotSaved(_logger, hubUrl);
+                        }
                         break;
                     case HubMessage.PayloadOneofCase.Reconnect:
                         AgentLog.ReconnectRequested(_logger, hubUrl, message.Reconnect.Reason);

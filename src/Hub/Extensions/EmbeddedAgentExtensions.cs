@@ -1,4 +1,5 @@
 using SysMon.Agent.Extensions;
+using SysMon.Hub.Security;
 
 namespace SysMon.Hub.Extensions;
 
@@ -17,10 +18,20 @@ public static class EmbeddedAgentExtensions
         var hubUrl = string.IsNullOrWhiteSpace(options.HubUrl)
             ? LoopbackUrl(builder.Configuration["Kestrel:Endpoints:Grpc:Url"])
             : options.HubUrl;
+        // Where agents must authenticate, the hub's own agent carries a random in-process secret that the
+        // authenticator recognises: nothing to enroll, nothing written to disk.
+        var required = builder.Configuration.GetValue<AgentAuthenticationMode?>($"{SecurityOptions.SectionName}:{nameof(SecurityOptions.AgentAuthentication)}")
+            == AgentAuthenticationMode.Required;
+        var credential = required ? new EmbeddedAgentCredential(AgentSecrets.New(AgentSecrets.CredentialPrefix)) : null;
+        if (credential is not null)
+        {
+            builder.Services.AddSingleton(credential);
+        }
         builder.Services.AddSysMonAgent(agent =>
         {
             agent.HubUrl = hubUrl;
             agent.MachineId = options.MachineId;
+            agent.Token = credential?.Secret;
         });
         return builder;
     }

@@ -5,6 +5,7 @@ using SysMon.Hub.Ingest;
 using SysMon.Hub.Observability;
 using SysMon.Hub.Realtime;
 using SysMon.Hub.Registry;
+using SysMon.Hub.Security;
 
 namespace SysMon.Hub.Extensions;
 
@@ -55,6 +56,8 @@ public static class HubServiceExtensions
         services.AddSingleton(metrics);
         services.AddHostedService<FleetPublisher>();
         services.AddHostedService<HubDrain>();
+        services.AddSingleton<AgentAuthenticator>();
+        services.AddHostedService<CredentialRevocationWatcher>();
 
         var history = builder.Configuration.GetSection(HistoryOptions.SectionName).Get<HistoryOptions>() ?? new HistoryOptions();
         if (history.Validate() is { } historyProblem)
@@ -72,6 +75,7 @@ public static class HubServiceExtensions
         {
             services.AddSingleton<IMachineRegistry, InMemoryMachineRegistry>();
             services.AddSingleton<IHistoryStore, InMemoryHistoryStore>();
+            services.AddSingleton<IAgentCredentialStore, InMemoryAgentCredentialStore>();
         }
         else
         {
@@ -89,6 +93,7 @@ public static class HubServiceExtensions
             services.AddSingleton(_ => connection.Value);
             services.AddSingleton<IMachineRegistry, RedisMachineRegistry>();
             services.AddSingleton<IHistoryStore, RedisHistoryStore>();
+            services.AddSingleton<IAgentCredentialStore, RedisAgentCredentialStore>();
             services.AddHostedService<RedisProbe>();
             metrics.RedisConfigured = true;
             signalR.AddStackExchangeRedis(backplane =>

@@ -6,6 +6,7 @@ using SysMon.Hub.History;
 using SysMon.Hub.Observability;
 using SysMon.Hub.Realtime;
 using SysMon.Hub.Registry;
+using SysMon.Hub.Security;
 using SysMon.Protocol.V1;
 
 namespace SysMon.Hub.Ingest;
@@ -26,6 +27,7 @@ public sealed class AgentIngestService(
     IOptions<HubOptions> options,
     IOptions<HistoryOptions> historyOptions,
     HubInstance instance,
+    AgentAuthenticator authenticator,
     TimeProvider time,
     ILogger<AgentIngestService> logger) : AgentIngest.AgentIngestBase
 {
@@ -40,6 +42,7 @@ public sealed class AgentIngestService(
             throw new RpcException(new Status(StatusCode.Unavailable, "Hub shutting down; connect to another hub."));
         }
         var hello = await ReadHelloAsync(requestStream, context.CancellationToken);
+        var issuedCredential = await authenticator.AuthenticateAsync(hello, context);
         var settings = options.Value;
         if (hello.Probe)
         {
@@ -81,6 +84,10 @@ public sealed class AgentIngestService(
         var throttled = false;
         try
         {
+            if (issuedCredential is not null)
+            {
+                await session.SendAsync(new HubMessage { Credential = new Credential { Token = issuedCredential } });
+            }
             await session.SendAsync(new HubMessage { Settings = SettingsFor(settings) });
             writer = WriteAsync(hello, session, queue.Reader, cancellationToken);
             while (true)

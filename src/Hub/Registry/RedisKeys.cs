@@ -24,6 +24,18 @@ public static class RedisKeys
     public static RedisKey History(string machineId, string tier, long bucketStartUnixSeconds) =>
         Prefix + "hist:" + machineId + ":" + tier + ":" + bucketStartUnixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>STRING: an enrollment token, by the SHA-256 of its secret; the value is its note. Expires with the token.</summary>
+    public static RedisKey EnrollmentToken(string hash) => Prefix + "enroll:" + hash;
+
+    /// <summary>STRING: the machine id an agent credential publishes for, by the SHA-256 of its secret.</summary>
+    public static RedisKey AgentCredential(string hash) => Prefix + "cred:" + hash;
+
+    /// <summary>STRING: the SHA-256 of a machine's one credential (so it can be revoked by machine id).</summary>
+    public static RedisKey MachineCredential(string machineId) => Prefix + "machine-cred:" + machineId;
+
+    /// <summary>Channel on which a revoked machine id is announced, so every hub closes its stream.</summary>
+    public static readonly RedisChannel CredentialRevoked = RedisChannel.Literal(Prefix + "credential-revoked");
+
     /// <summary>Channel prefix of the SignalR backplane, so its channels sit beside our keys.</summary>
     public static readonly RedisChannel SignalRChannelPrefix = RedisChannel.Literal(Prefix + "signalr");
 }

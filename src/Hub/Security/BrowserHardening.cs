@@ -19,6 +19,19 @@ public sealed class SecurityOptions
     /// <see cref="NetworkExposure"/>). Off: such a hub refuses to start.
     /// </summary>
     public bool AllowUnauthenticatedNetwork { get; set; }
+
+    /// <summary>
+    /// <c>Required</c>: every agent presents an enrollment token (once) or its own credential, and may
+    /// publish only for its own machine id. <c>Off</c> (for now the default, until people can sign in
+    /// and a first run can create tokens from the dashboard): agents are not checked.
+    /// </summary>
+    public AgentAuthenticationMode AgentAuthentication { get; set; } = AgentAuthenticationMode.Off;
+}
+
+public enum AgentAuthenticationMode
+{
+    Off,
+    Required,
 }
 
 /// <summary>
