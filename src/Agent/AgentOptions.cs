@@ -81,6 +81,12 @@ public sealed class AgentOptions
     /// <summary>A file holding the token (surrounding whitespace ignored), e.g. a systemd credential or a mounted secret.</summary>
     public string? TokenFile { get; set; }
 
+    /// <summary>PEM file of the CA certificates an https:// hub's certificate must chain to (a private CA); default: the system's trust store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>SHA-256 of the hub's certificate (64 hex digits, colons allowed): only that certificate is accepted, whoever signed it.</summary>
+    public string? HubFingerprint { get; set; }
+
     /// <summary>Least severe log level written: Trace, Debug, Information (default), Warning, Error, Critical or None.</summary>
     public string LogLevel { get; set; } = "Information";
 

@@ -62,6 +62,8 @@ internal sealed record AgentCommandLine(
                                separated by commas: one at a time, round robin
           --token TOKEN        token presented to hubs; prefer --token-file       (Token)
           --token-file PATH    file holding the token                              (TokenFile)
+          --ca-file PATH       PEM CA certificates an https:// hub must chain to   (CaFile)
+          --hub-fingerprint H  accept only the hub certificate with this SHA-256   (HubFingerprint)
           --machine-id ID      override the machine id                             (MachineId)
           --interval MS        sample interval, 250..60000 ms                      (SampleIntervalMs)
           --top N              processes per sample, 0..100                        (TopProcesses)
@@ -90,6 +92,8 @@ internal sealed record AgentCommandLine(
         ["--hub"] = "Agent:HubUrl",
         ["--token"] = "Agent:Token",
         ["--token-file"] = "Agent:TokenFile",
+        ["--ca-file"] = "Agent:CaFile",
+        ["--hub-fingerprint"] = "Agent:HubFingerprint",
         ["--machine-id"] = "Agent:MachineId",
         ["--interval"] = "Agent:SampleIntervalMs",
         ["--top"] = "Agent:TopProcesses",

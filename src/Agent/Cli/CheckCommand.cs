@@ -47,7 +47,7 @@ internal static class CheckCommand
         var failed = 0;
         foreach (var hub in HubAddresses.Parse(options.HubUrl, out _))
         {
-            var result = await CheckAsync(hub, hello, token, cancellationToken).ConfigureAwait(false);
+            var result = await CheckAsync(hub, hello, token, HubTls.From(options), cancellationToken).ConfigureAwait(false);
             failed += result.Accepted ? 0 : 1;
             await output.WriteLineAsync(Format(hub, result).AsMemory(), cancellationToken).ConfigureAwait(false);
         }
@@ -60,14 +60,14 @@ internal static class CheckCommand
     internal readonly record struct Result(bool Accepted, string Detail, TimeSpan Elapsed);
 
     /// <summary>Sends a probe hello to <paramref name="hub"/> and waits for its Settings.</summary>
-    internal static async Task<Result> CheckAsync(Uri hub, Hello hello, string? token, CancellationToken cancellationToken)
+    internal static async Task<Result> CheckAsync(Uri hub, Hello hello, string? token, HubTls tls, CancellationToken cancellationToken)
     {
         var probe = hello.Clone();
         probe.Probe = true;
         var started = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Deadline);
-        using var channel = HubChannel.Create(hub);
+        using var channel = HubChannel.Create(hub, tls);
         try
         {
             using var call = new AgentIngest.AgentIngestClient(channel).Connect(HubChannel.Headers(token), cancellationToken: deadline.Token);

@@ -46,6 +46,15 @@ internal static class AgentOptionsValidation
         Range(errors, nameof(options.BufferSeconds), options.BufferSeconds, 0, AgentOptions.MaxBufferSeconds, "s");
         Range(errors, nameof(options.AckTimeoutSeconds), options.AckTimeoutSeconds, 0, 3600, "s");
 
+        try
+        {
+            HubTls.From(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add(e.Message);
+        }
+
         if (options.MachineId is { } id && (id.Trim().Length == 0 || MachineIdentity.Sanitize(id) != id))
         {
             errors.Add($"MachineId '{id}' may hold only letters, digits, '.', '_' and '-', at most {MachineIdentity.MaxLength} characters.");

@@ -6,12 +6,13 @@ namespace SysMon.Agent.Streaming;
 /// <summary>How the agent dials a hub: the one channel setup shared by streaming and <c>--check</c>.</summary>
 internal static class HubChannel
 {
-    /// <summary>A channel to <paramref name="hubUrl"/> that notices a silently vanished hub.</summary>
-    public static GrpcChannel Create(Uri hubUrl) =>
+    /// <summary>A channel to <paramref name="hubUrl"/> that notices a silently vanished hub and checks an https:// hub per <paramref name="tls"/>.</summary>
+    public static GrpcChannel Create(Uri hubUrl, HubTls tls) =>
         GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
+                SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = tls.Validator },
                 // Pings notice a hub that vanished without closing the TCP connection (a pulled cable, a
                 // killed VM) long before TCP would.
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),

@@ -60,6 +60,7 @@ internal sealed class HubStreamer : BackgroundService
     private ulong _droppedBeforeOverflow; // sampler loop only
     private bool _reportedUnreachable; // connect loop only
     private AgentCredentialFile? _credentialFile;
+    private HubTls _tls = HubTls.System;
     private string? _credential; // connect loop only: the credential a hub issued, preferred over an enrollment token
 
     public HubStreamer(Sampler sampler, IOptions<AgentOptions> options, IHostApplicationLifetime lifetime, ILogger<HubStreamer> logger)
@@ -118,6 +119,7 @@ internal sealed class HubStreamer : BackgroundService
             await WaitForApplicationStartedAsync(stoppingToken).ConfigureAwait(false);
             var machineId = MachineIdentity.Resolve(_options.MachineId, HostPaths.From(_options).EtcRoot, _options.StateDirectory, _logger);
             _credentialFile = new AgentCredentialFile(_options.StateDirectory, _logger);
+            _tls = HubTls.From(_options); // validated at start: a bad file or pin has stopped the agent before this
             // A credential given as the token (the hub's in-process agent) wins; else a saved one; else the token.
             _credential = _options.Token?.StartsWith(AgentCredentialFile.CredentialPrefix, StringComparison.Ordinal) == true
                 ? null
@@ -236,7 +238,7 @@ internal sealed class HubStreamer : BackgroundService
             try
             {
                 // One channel per address, made on first use and kept: it holds the HTTP/2 connection.
-                var channel = channels[index] ??= HubChannel.Create(addresses[index]);
+                var channel = channels[index] ??= HubChannel.Create(addresses[index], _tls);
                 end = await RunConnectionAsync(channel, hubUrl, machineId, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)

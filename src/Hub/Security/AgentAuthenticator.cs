@@ -84,18 +84,23 @@ public sealed class AgentAuthenticator(
 }
 
 /// <summary>Closes the live stream of a machine whose credential was revoked, on whichever hub holds it.</summary>
-public sealed class CredentialRevocationWatcher(IAgentCredentialStore store, AgentSessions sessions, ILogger<CredentialRevocationWatcher> logger) : IHostedService
+public sealed class CredentialRevocationWatcher(IAgentCredentialStore store, AgentSessions sessions, ILogger<CredentialRevocationWatcher> logger) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.Revoked += Close;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        store.Revoked -= Close;
-        return Task.CompletedTask;
+        try
+        {
+            await store.ListenAsync(stoppingToken);
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            store.Revoked -= Close;
+        }
     }
 
     private void Close(string machineId)

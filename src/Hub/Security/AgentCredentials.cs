@@ -34,6 +34,12 @@ public interface IAgentCredentialStore
 
     /// <summary>Raised on every hub with the machine id whose credential was revoked (on any hub).</summary>
     event Action<string>? Revoked;
+
+    /// <summary>
+    /// Starts hearing other hubs' revocations; completes once listening. Retries while Redis is down, so a
+    /// hub started without Redis still starts (and hears revocations once Redis is back).
+    /// </summary>
+    Task ListenAsync(CancellationToken cancellationToken);
 }
 
 public static class AgentSecrets
@@ -88,6 +94,8 @@ public sealed class InMemoryAgentCredentialStore(TimeProvider time) : IAgentCred
         }
     }
 
+    public Task ListenAsync(CancellationToken cancellationToken) => Task.CompletedTask; // one hub: Revoked is raised directly
+
     public Task<string?> MachineOfAsync(string secret) =>
         Task.FromResult(_credentials.TryGetValue(AgentSecrets.Hash(secret), out var machineId) ? machineId : null);
 
@@ -111,16 +119,29 @@ public sealed class RedisAgentCredentialStore : IAgentCredentialStore
 {
     private readonly IConnectionMultiplexer _redis;
 
-    public RedisAgentCredentialStore(IConnectionMultiplexer redis)
+    public RedisAgentCredentialStore(IConnectionMultiplexer redis) => _redis = redis;
+
+    public async Task ListenAsync(CancellationToken cancellationToken)
     {
-        _redis = redis;
-        _redis.GetSubscriber().Subscribe(RedisKeys.CredentialRevoked, (_, machineId) =>
+        while (true)
         {
-            if (machineId.HasValue)
+            try
             {
-                Revoked?.Invoke(machineId.ToString());
+                // Once subscribed, the multiplexer subscribes again by itself after every reconnect.
+                await _redis.GetSubscriber().SubscribeAsync(RedisKeys.CredentialRevoked, (_, machineId) =>
+                {
+                    if (machineId.HasValue)
+                    {
+                        Revoked?.Invoke(machineId.ToString());
+                    }
+                });
+                return;
             }
-        });
+            catch (Exception ex) when (RedisOutage.Is(ex))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
     }
 
     public event Action<string>? Revoked;

@@ -44,7 +44,7 @@ public class CheckCommandTests
         await using var hub = await ScriptedHub.StartAsync();
         hub.RequiredToken = "right";
 
-        var result = await CheckCommand.CheckAsync(new Uri(hub.Url), s_hello, "wrong", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await CheckCommand.CheckAsync(new Uri(hub.Url), s_hello, "wrong", SysMon.Agent.Streaming.HubTls.System, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(result.Accepted);
         Assert.Contains("refused this agent's credentials", result.Detail, StringComparison.Ordinal);
@@ -56,7 +56,7 @@ public class CheckCommandTests
     {
         var port = UnusedPort();
 
-        var result = await CheckCommand.CheckAsync(new Uri($"http://127.0.0.1:{port}"), s_hello, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await CheckCommand.CheckAsync(new Uri($"http://127.0.0.1:{port}"), s_hello, null, SysMon.Agent.Streaming.HubTls.System, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(result.Accepted);
         Assert.Contains("nothing listens there", result.Detail, StringComparison.Ordinal);
@@ -74,7 +74,7 @@ public class CheckCommandTests
         await web.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var url = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 
-        var result = await CheckCommand.CheckAsync(new Uri(url), s_hello, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await CheckCommand.CheckAsync(new Uri(url), s_hello, null, SysMon.Agent.Streaming.HubTls.System, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(result.Accepted);
         Assert.Contains("gRPC port (5001)", result.Detail, StringComparison.Ordinal);
