@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the SysMon agent as a hardened systemd service (see docs/agent.md).
 #
-#   sudo ./install.sh --hub http://hub-a:5001,http://hub-b:5001 [--token-file FILE] [--binary PATH]
+#   sudo ./install.sh --hub https://hub-a:5001,https://hub-b:5001 [--token-file FILE] [--binary PATH]
+#                     [--ca-file FILE | --hub-fingerprint SHA256] [--allow-plaintext]
 #   sudo ./install.sh --uninstall [--purge]
 #
 # What it does: creates the system user sysmon-agent, installs the binary as /usr/local/bin/sysmon-agent,
@@ -12,15 +13,18 @@
 # --root DIR installs into DIR instead of / and touches neither users nor systemd (for packaging and tests).
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-root="" hub="" token_file="" binary="" uninstall=false purge=false start=true
+root="" hub="" token_file="" binary="" uninstall=false purge=false start=true ca_file="" fingerprint="" plaintext=false
 while (($#)); do
   case $1 in
     --hub) hub=${2:?--hub needs a value}; shift 2 ;;
     --token-file) token_file=${2:?--token-file needs a value}; shift 2 ;;
+    --ca-file) ca_file=${2:?--ca-file needs a value}; shift 2 ;;
+    --hub-fingerprint) fingerprint=${2:?--hub-fingerprint needs a value}; shift 2 ;;
+    --allow-plaintext) plaintext=true; shift ;;
     --binary) binary=${2:?--binary needs a value}; shift 2 ;;
     --root) root=${2:?--root needs a value}; start=false; shift 2 ;;
     --no-start) start=false; shift ;;
@@ -58,6 +62,8 @@ done
 [[ -n $binary && -f $binary ]] || die "no sysmon-agent binary: pass --binary PATH, or build one with
   dotnet publish src/Agent -c Release -p:PublishProfile=$rid"
 [[ -z $token_file || -r $token_file ]] || die "cannot read the token file '$token_file'"
+[[ -z $ca_file || -r $ca_file ]] || die "cannot read the CA file '$ca_file'"
+[[ $fingerprint =~ ^[0-9A-Fa-f:]*$ ]] || die "--hub-fingerprint takes the hub certificate's SHA-256 in hex"
 
 install -d -m 0755 "$root/usr/local/bin" "$unit_dir"
 install -d -m 0755 "$etc"
@@ -68,9 +74,17 @@ if [[ -n $hub || ! -f $config ]]; then
   [[ -n $hub ]] || hub=http://localhost:5001
   # One JSON list entry per hub; hub URLs hold no quotes or backslashes (the agent rejects such URLs anyway).
   list=$(printf '%s' "$hub" | awk -F, '{for (i = 1; i <= NF; i++) { gsub(/^ +| +$/, "", $i); printf "%s\"%s\"", (i > 1 ? ", " : ""), $i }}')
+  # How the agent trusts https:// hubs, and whether plain http:// to other hosts is accepted (docs/security.md).
+  trust=""
+  if [[ -n $ca_file ]]; then
+    install -m 0644 "$ca_file" "$etc/hub-ca.pem"
+    trust+=$'\n  "CaFile": "/etc/sysmon/hub-ca.pem",'
+  fi
+  [[ -n $fingerprint ]] && trust+=$'\n  "HubFingerprint": "'"$fingerprint"'",'
+  $plaintext && trust+=$'\n  "AllowPlaintext": true,'
   cat >"$config.new" <<JSON
 {
-  "HubUrl": [$list],
+  "HubUrl": [$list],$trust
   "SampleIntervalMs": 1000,
   "TopProcesses": 10,
   "BufferSeconds": 900,

@@ -84,6 +84,12 @@ public sealed class AgentOptions
     /// <summary>PEM file of the CA certificates an https:// hub's certificate must chain to (a private CA); default: the system's trust store.</summary>
     public string? CaFile { get; set; }
 
+    /// <summary>
+    /// Allows http:// hubs on other hosts: samples, process command lines and the agent's token then cross
+    /// the network unencrypted. Off: such a hub is a configuration error (loopback http:// is always allowed).
+    /// </summary>
+    public bool AllowPlaintext { get; set; }
+
     /// <summary>SHA-256 of the hub's certificate (64 hex digits, colons allowed): only that certificate is accepted, whoever signed it.</summary>
     public string? HubFingerprint { get; set; }
 

@@ -64,6 +64,7 @@ internal sealed record AgentCommandLine(
           --token-file PATH    file holding the token                              (TokenFile)
           --ca-file PATH       PEM CA certificates an https:// hub must chain to   (CaFile)
           --hub-fingerprint H  accept only the hub certificate with this SHA-256   (HubFingerprint)
+          --allow-plaintext    allow http:// hubs on other hosts (unencrypted)     (AllowPlaintext)
           --machine-id ID      override the machine id                             (MachineId)
           --interval MS        sample interval, 250..60000 ms                      (SampleIntervalMs)
           --top N              processes per sample, 0..100                        (TopProcesses)
@@ -109,6 +110,12 @@ internal sealed record AgentCommandLine(
         ["--state-dir"] = "Agent:StateDirectory",
     };
 
+    /// <summary>Switches that take no value and set a setting to true.</summary>
+    private static readonly Dictionary<string, string> s_flagSwitches = new(StringComparer.Ordinal)
+    {
+        ["--allow-plaintext"] = "Agent:AllowPlaintext",
+    };
+
     private static readonly Dictionary<string, AgentCommand> s_commands = new(StringComparer.Ordinal)
     {
         ["--once"] = AgentCommand.Once,
@@ -146,6 +153,12 @@ internal sealed record AgentCommandLine(
             {
                 // Help wins over everything, so "--check --help" explains instead of connecting.
                 command = command == AgentCommand.Help ? command : switchCommand;
+                continue;
+            }
+
+            if (s_flagSwitches.TryGetValue(arg, out var flagKey) && inlineValue is null)
+            {
+                settings[flagKey] = "true";
                 continue;
             }
 

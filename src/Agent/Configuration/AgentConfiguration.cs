@@ -21,7 +21,7 @@ internal static class AgentConfiguration
     public static IReadOnlyList<string> Keys { get; } =
     [
         nameof(AgentOptions.HubUrl), nameof(AgentOptions.Token), nameof(AgentOptions.TokenFile),
-        nameof(AgentOptions.CaFile), nameof(AgentOptions.HubFingerprint),
+        nameof(AgentOptions.CaFile), nameof(AgentOptions.HubFingerprint), nameof(AgentOptions.AllowPlaintext),
         nameof(AgentOptions.MachineId), nameof(AgentOptions.SampleIntervalMs), nameof(AgentOptions.TopProcesses),
         nameof(AgentOptions.BufferSeconds), nameof(AgentOptions.AckTimeoutSeconds),
         nameof(AgentOptions.DisabledCollectors), nameof(AgentOptions.ProcRoot), nameof(AgentOptions.SysRoot),

@@ -35,6 +35,15 @@ internal static class AgentOptionsValidation
             errors.Add($"HubUrl: '{entry}' is not an absolute http:// or https:// URL (e.g. http://hub:5001).");
         }
 
+        if (needsHub && !options.AllowPlaintext)
+        {
+            foreach (var hub in hubs.Where(u => u.Scheme == Uri.UriSchemeHttp && !u.IsLoopback))
+            {
+                errors.Add($"HubUrl: {hub.OriginalString} is plain HTTP/2 to another host: samples, command lines and tokens would cross the network unencrypted. " +
+                    "Use https:// (with --ca-file or --hub-fingerprint for a private certificate), or set AllowPlaintext (--allow-plaintext) on a trusted network.");
+            }
+        }
+
         if (needsHub && hubs.Count == 0 && invalid.Count == 0)
         {
             errors.Add("HubUrl is empty: the agent has no hub to send samples to (--hub http://hub:5001).");

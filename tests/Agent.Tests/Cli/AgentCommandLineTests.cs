@@ -43,6 +43,19 @@ public class AgentCommandLineTests
     }
 
     [Fact]
+    public void TlsSwitchesMapToTheirKeysAndAllowPlaintextTakesNoValue()
+    {
+        var parsed = AgentCommandLine.Parse(["--allow-plaintext", "--ca-file", "/etc/ca.pem", "--hub-fingerprint", "AB:CD", "--hub", "http://a:5001"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal("true", parsed.Settings["Agent:AllowPlaintext"]);
+        Assert.Equal("/etc/ca.pem", parsed.Settings["Agent:CaFile"]);
+        Assert.Equal("AB:CD", parsed.Settings["Agent:HubFingerprint"]);
+        Assert.Equal("http://a:5001", parsed.Settings["Agent:HubUrl"]);
+        Assert.All(["--allow-plaintext", "--ca-file", "--hub-fingerprint"], s => Assert.Contains(s, AgentCommandLine.Usage, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UsageListsEverySwitch()
     {
         Assert.All(["--hub", "--buffer-seconds", "--ack-timeout", "--interval", "--top", "--once"],

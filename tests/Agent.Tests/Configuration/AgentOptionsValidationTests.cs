@@ -4,7 +4,7 @@ namespace SysMon.Agent.Tests.Configuration;
 
 public class AgentOptionsValidationTests
 {
-    private static AgentOptions Valid() => new() { HubUrl = "http://hub:5001" };
+    private static AgentOptions Valid() => new() { HubUrl = "https://hub:5001" };
 
     [Fact]
     public void TheDefaultsAreValid()
@@ -30,7 +30,7 @@ public class AgentOptionsValidationTests
     public void EveryBadHubAddressIsNamed()
     {
         var options = Valid();
-        options.HubUrl = "http://ok:5001, hub:5001 ,ftp://x";
+        options.HubUrl = "https://ok:5001, hub:5001 ,ftp://x";
 
         var errors = AgentOptionsValidation.Validate(options);
 
@@ -133,5 +133,21 @@ public class AgentOptionsValidationTests
         var options = new AgentOptions { HubUrl = "http://localhost:5001,http://hub:5001,https://secure:5001", Token = "t" };
 
         Assert.Equal(["http://hub:5001"], AgentOptionsValidation.CleartextTokenHubs(options));
+    }
+
+    [Fact]
+    public void PlainHttpToAnotherHostMustBeChosenExplicitly()
+    {
+        var plain = new AgentOptions { HubUrl = "http://hub:5001,http://127.0.0.1:5001,http://localhost:5001,https://secure:5001" };
+
+        var errors = AgentOptionsValidation.Validate(plain);
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("HubUrl: http://hub:5001 is plain HTTP/2 to another host", error, StringComparison.Ordinal);
+        Assert.Contains("--allow-plaintext", error, StringComparison.Ordinal);
+        plain.AllowPlaintext = true;
+        Assert.Empty(AgentOptionsValidation.Validate(plain));
+        // Commands that never stream do not care.
+        Assert.Empty(AgentOptionsValidation.Validate(new AgentOptions { HubUrl = "http://hub:5001" }, needsHub: false));
     }
 }
