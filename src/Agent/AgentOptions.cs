@@ -90,6 +90,12 @@ public sealed class AgentOptions
     /// </summary>
     public bool AllowPlaintext { get; set; }
 
+    /// <summary>PEM certificate the agent presents to hubs that require client certificates (mutual TLS); with <see cref="ClientKey"/>.</summary>
+    public string? ClientCertificate { get; set; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificate"/>.</summary>
+    public string? ClientKey { get; set; }
+
     /// <summary>SHA-256 of the hub's certificate (64 hex digits, colons allowed): only that certificate is accepted, whoever signed it.</summary>
     public string? HubFingerprint { get; set; }
 

@@ -9,6 +9,7 @@ if (args.FirstOrDefault() == CredentialsCommand.Name)
 builder.AddHubServices();
 builder.AddEmbeddedAgent();
 builder.AddBrowserHardening();
+builder.AddAgentClientCertificates();
 
 var app = builder.Build();
 app.CheckNetworkExposure();

@@ -14,6 +14,10 @@ public sealed class HubTlsTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sysmon-tls-");
     private HubProcess _hub = null!;
+    private HubProcess _mutualHub = null!;
+    private Uri _mutualHubUrl = null!;
+    private string _clientCertificate = "";
+    private string _clientKey = "";
     private Uri _hubUrl = null!;
     private string _caFile = "";
     private string _otherCaFile = "";
@@ -43,6 +47,17 @@ public sealed class HubTlsTests : IAsyncLifetime
             var certificate = Write("hub.pem", leaf.ExportCertificatePem());
             var key = Write("hub.key", leafKey.ExportPkcs8PrivateKeyPem());
 
+            // An agent's client certificate from the same CA, for the hub that requires one.
+            using (var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+            {
+                var clientRequest = new CertificateRequest("CN=agent-1", clientKey, HashAlgorithmName.SHA256);
+                clientRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+                clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+                using var client = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+                _clientCertificate = Write("agent.pem", client.ExportCertificatePem());
+                _clientKey = Write("agent.key", clientKey.ExportPkcs8PrivateKeyPem());
+            }
+
             var grpcPort = FreePort.Next();
             _hubUrl = new Uri($"https://127.0.0.1:{grpcPort}");
             _hub = await HubProcess.StartAsync("tls-hub", redis: null, new Dictionary<string, string?>
@@ -51,12 +66,23 @@ public sealed class HubTlsTests : IAsyncLifetime
                 ["Kestrel__Endpoints__Grpc__Certificate__Path"] = certificate,
                 ["Kestrel__Endpoints__Grpc__Certificate__KeyPath"] = key,
             }, grpcPort: grpcPort);
+
+            var mutualPort = FreePort.Next();
+            _mutualHubUrl = new Uri($"https://127.0.0.1:{mutualPort}");
+            _mutualHub = await HubProcess.StartAsync("tls-mutual-hub", redis: null, new Dictionary<string, string?>
+            {
+                ["Kestrel__Endpoints__Grpc__Url"] = _mutualHubUrl.ToString().TrimEnd('/'),
+                ["Kestrel__Endpoints__Grpc__Certificate__Path"] = certificate,
+                ["Kestrel__Endpoints__Grpc__Certificate__KeyPath"] = key,
+                ["Security__AgentClientCaFile"] = _caFile,
+            }, grpcPort: mutualPort);
         }
     }
 
     public async Task DisposeAsync()
     {
         await _hub.DisposeAsync();
+        await _mutualHub.DisposeAsync();
         _dir.Delete(recursive: true);
     }
 
@@ -92,6 +118,22 @@ public sealed class HubTlsTests : IAsyncLifetime
         Assert.DoesNotContain("Connected to hub", agent.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AHubRequiringClientCertificatesTakesAnAgentWithOneAndRefusesOneWithout()
+    {
+        await using (var with = AgentProcess.Start($"tls-mutual-{Guid.NewGuid():N}"[..30], _mutualHubUrl,
+            "--ca-file", _caFile, "--client-cert", _clientCertificate, "--client-key", _clientKey, "--state-dir", Path.Combine(_dir.FullName, "mutual")))
+        {
+            await ConnectsAsync(with);
+        }
+
+        await using var without = AgentProcess.Start($"tls-nocert-{Guid.NewGuid():N}"[..30], _mutualHubUrl,
+            "--ca-file", _caFile, "--state-dir", Path.Combine(_dir.FullName, "nocert"));
+        await Deadline.Until(() => without.Output.Contains("Cannot reach hub", StringComparison.Ordinal),
+            "the agent without a client certificate is refused", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("Connected to hub", without.Output, StringComparison.Ordinal);
+    }
+
     private async Task ConnectsAsync(ChildProcess agent)
     {
         try
@@ -100,7 +142,7 @@ public sealed class HubTlsTests : IAsyncLifetime
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}\n{agent}\n{_hub.Output}", e);
+            throw new TimeoutException($"{e.Message}\n{agent}\n{_hub.Output}\n{_mutualHub.Output}", e);
         }
     }
 

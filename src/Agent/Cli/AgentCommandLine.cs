@@ -65,6 +65,8 @@ internal sealed record AgentCommandLine(
           --ca-file PATH       PEM CA certificates an https:// hub must chain to   (CaFile)
           --hub-fingerprint H  accept only the hub certificate with this SHA-256   (HubFingerprint)
           --allow-plaintext    allow http:// hubs on other hosts (unencrypted)     (AllowPlaintext)
+          --client-cert PATH   PEM certificate for hubs requiring mutual TLS       (ClientCertificate)
+          --client-key PATH    its PEM private key                                 (ClientKey)
           --machine-id ID      override the machine id                             (MachineId)
           --interval MS        sample interval, 250..60000 ms                      (SampleIntervalMs)
           --top N              processes per sample, 0..100                        (TopProcesses)
@@ -95,6 +97,8 @@ internal sealed record AgentCommandLine(
         ["--token-file"] = "Agent:TokenFile",
         ["--ca-file"] = "Agent:CaFile",
         ["--hub-fingerprint"] = "Agent:HubFingerprint",
+        ["--client-cert"] = "Agent:ClientCertificate",
+        ["--client-key"] = "Agent:ClientKey",
         ["--machine-id"] = "Agent:MachineId",
         ["--interval"] = "Agent:SampleIntervalMs",
         ["--top"] = "Agent:TopProcesses",

@@ -22,6 +22,7 @@ internal static class AgentConfiguration
     [
         nameof(AgentOptions.HubUrl), nameof(AgentOptions.Token), nameof(AgentOptions.TokenFile),
         nameof(AgentOptions.CaFile), nameof(AgentOptions.HubFingerprint), nameof(AgentOptions.AllowPlaintext),
+        nameof(AgentOptions.ClientCertificate), nameof(AgentOptions.ClientKey),
         nameof(AgentOptions.MachineId), nameof(AgentOptions.SampleIntervalMs), nameof(AgentOptions.TopProcesses),
         nameof(AgentOptions.BufferSeconds), nameof(AgentOptions.AckTimeoutSeconds),
         nameof(AgentOptions.DisabledCollectors), nameof(AgentOptions.ProcRoot), nameof(AgentOptions.SysRoot),

@@ -12,7 +12,11 @@ internal static class HubChannel
         {
             HttpHandler = new SocketsHttpHandler
             {
-                SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = tls.Validator },
+                SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = tls.Validator,
+                    ClientCertificates = tls.ClientCertificate is { } client ? [client] : null,
+                },
                 // Pings notice a hub that vanished without closing the TCP connection (a pulled cable, a
                 // killed VM) long before TCP would.
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),

@@ -15,14 +15,18 @@ public sealed class HubTls
     private readonly X509Certificate2Collection? _roots;
     private readonly byte[]? _pin;
 
-    private HubTls(X509Certificate2Collection? roots, byte[]? pin)
+    private HubTls(X509Certificate2Collection? roots, byte[]? pin, X509Certificate2? clientCertificate)
     {
         _roots = roots;
         _pin = pin;
+        ClientCertificate = clientCertificate;
     }
 
-    /// <summary>System trust only.</summary>
-    public static HubTls System { get; } = new(null, null);
+    /// <summary>System trust only, no client certificate.</summary>
+    public static HubTls System { get; } = new(null, null, null);
+
+    /// <summary>The certificate presented to hubs that require one (mutual TLS), or null.</summary>
+    public X509Certificate2? ClientCertificate { get; }
 
     /// <summary>From the agent's settings; throws with a sentence naming the setting when a file or pin is unusable.</summary>
     public static HubTls From(AgentOptions options)
@@ -50,7 +54,23 @@ public sealed class HubTls
             pin = ParseFingerprint(options.HubFingerprint)
                 ?? throw new InvalidOperationException("HubFingerprint: expected the hub certificate's SHA-256 as 64 hex digits (colons allowed).");
         }
-        return roots is null && pin is null ? System : new HubTls(roots, pin);
+        X509Certificate2? client = null;
+        if (!string.IsNullOrWhiteSpace(options.ClientCertificate) || !string.IsNullOrWhiteSpace(options.ClientKey))
+        {
+            if (string.IsNullOrWhiteSpace(options.ClientCertificate) || string.IsNullOrWhiteSpace(options.ClientKey))
+            {
+                throw new InvalidOperationException("ClientCertificate and ClientKey go together: set both (--client-cert and --client-key) or neither.");
+            }
+            try
+            {
+                client = X509Certificate2.CreateFromPemFile(options.ClientCertificate, options.ClientKey);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                throw new InvalidOperationException($"ClientCertificate: cannot load '{options.ClientCertificate}' with key '{options.ClientKey}': {e.Message}", e);
+            }
+        }
+        return roots is null && pin is null && client is null ? System : new HubTls(roots, pin, client);
     }
 
     /// <summary>"AB:CD:…" or "abcd…" (64 hex digits) → 32 bytes; null otherwise. Pure.</summary>

@@ -26,6 +26,12 @@ public sealed class SecurityOptions
     /// and a first run can create tokens from the dashboard): agents are not checked.
     /// </summary>
     public AgentAuthenticationMode AgentAuthentication { get; set; } = AgentAuthenticationMode.Off;
+
+    /// <summary>
+    /// PEM file of the CA that issues agents' client certificates. Set: the https:// gRPC endpoint requires a
+    /// client certificate chaining to it (mutual TLS) and refuses the TLS handshake otherwise.
+    /// </summary>
+    public string? AgentClientCaFile { get; set; }
 }
 
 public enum AgentAuthenticationMode

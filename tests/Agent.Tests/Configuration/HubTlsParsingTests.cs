@@ -35,10 +35,14 @@ public sealed class HubTlsParsingTests
             var missing = AgentOptionsValidation.Validate(new AgentOptions { HubUrl = "https://hub:5001", CaFile = "/no/such/ca.pem" });
             var noCertificate = AgentOptionsValidation.Validate(new AgentOptions { HubUrl = "https://hub:5001", CaFile = empty });
             var badPin = AgentOptionsValidation.Validate(new AgentOptions { HubUrl = "https://hub:5001", HubFingerprint = "abc" });
+            var certWithoutKey = AgentOptionsValidation.Validate(new AgentOptions { HubUrl = "https://hub:5001", ClientCertificate = empty });
+            var unreadableCert = AgentOptionsValidation.Validate(new AgentOptions { HubUrl = "https://hub:5001", ClientCertificate = empty, ClientKey = empty });
 
             Assert.Contains(missing, e => e.StartsWith("CaFile:", StringComparison.Ordinal));
             Assert.Contains(noCertificate, e => e.StartsWith("CaFile:", StringComparison.Ordinal) && e.Contains("no PEM certificate", StringComparison.Ordinal));
             Assert.Contains(badPin, e => e.StartsWith("HubFingerprint:", StringComparison.Ordinal));
+            Assert.Contains(certWithoutKey, e => e.StartsWith("ClientCertificate and ClientKey go together", StringComparison.Ordinal));
+            Assert.Contains(unreadableCert, e => e.StartsWith("ClientCertificate: cannot load", StringComparison.Ordinal));
         }
         finally
         {
