@@ -38,9 +38,8 @@ internal static class CheckCommand
     public static async Task<int> RunAsync(AgentOptions options, Hello hello, TextWriter output, CancellationToken cancellationToken)
     {
         // What streaming would present: a saved credential (an enrolled agent), else the configured token.
-        var token = options.Token?.StartsWith(Identity.AgentCredentialFile.CredentialPrefix, StringComparison.Ordinal) == true
-            ? options.Token
-            : new Identity.AgentCredentialFile(options.StateDirectory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Load() ?? options.Token;
+        var token = new Identity.AgentCredentialFile(options.StateDirectory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+            .LoadUnlessConfigured(options.Token) ?? options.Token;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hello);
         ArgumentNullException.ThrowIfNull(output);

@@ -33,6 +33,13 @@ public sealed class AgentCredentialFile(string? stateDirectory, ILogger logger)
         return null;
     }
 
+    /// <summary>
+    /// The saved credential to present instead of <paramref name="configuredToken"/>, or null to present
+    /// that token: a token that is itself a credential (the hub's in-process agent) wins over the file.
+    /// </summary>
+    public string? LoadUnlessConfigured(string? configuredToken) =>
+        configuredToken?.StartsWith(CredentialPrefix, StringComparison.Ordinal) == true ? null : Load();
+
     /// <summary>Saves <paramref name="credential"/> in the first writable state directory; its path, or null when none was.</summary>
     public string? Save(string credential)
     {

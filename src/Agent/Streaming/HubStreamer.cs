@@ -120,10 +120,7 @@ internal sealed class HubStreamer : BackgroundService
             var machineId = MachineIdentity.Resolve(_options.MachineId, HostPaths.From(_options).EtcRoot, _options.StateDirectory, _logger);
             _credentialFile = new AgentCredentialFile(_options.StateDirectory, _logger);
             _tls = HubTls.From(_options); // validated at start: a bad file or pin has stopped the agent before this
-            // A credential given as the token (the hub's in-process agent) wins; else a saved one; else the token.
-            _credential = _options.Token?.StartsWith(AgentCredentialFile.CredentialPrefix, StringComparison.Ordinal) == true
-                ? null
-                : _credentialFile.Load();
+            _credential = _credentialFile.LoadUnlessConfigured(_options.Token);
             _sampler.Prime();
             var sampling = SampleLoopAsync(stoppingToken);
             try

@@ -44,9 +44,7 @@ public static class EmbeddedAgentExtensions
     internal static string LoopbackUrl(string? endpointUrl)
     {
         var url = string.IsNullOrWhiteSpace(endpointUrl) ? "http://localhost:5001" : endpointUrl;
-        // Uri cannot parse "*" or "+" as a host; swap them first.
-        url = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-        var uri = new UriBuilder(url);
+        var uri = new UriBuilder(NetworkExposure.WithParsableWildcards(url));
         if (uri.Host is "0.0.0.0" or "[::]" or "::" or "localhost")
         {
             uri.Host = "127.0.0.1";

@@ -26,8 +26,7 @@ public static class NetworkExposure
     /// <summary>True for localhost, 127.0.0.0/8 and ::1; false for wildcards (*, +, 0.0.0.0, [::]), names and other addresses. Pure.</summary>
     public static bool IsLoopback(string url)
     {
-        var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri))
+        if (!Uri.TryCreate(WithParsableWildcards(url), UriKind.Absolute, out var uri))
         {
             return false; // unparsable: assume the worst
         }
@@ -37,6 +36,10 @@ public static class NetworkExposure
         }
         return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
     }
+
+    /// <summary>Kestrel's "*" and "+" hosts (any address) as "0.0.0.0", which Uri can parse. Pure.</summary>
+    public static string WithParsableWildcards(string url) =>
+        url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
 
     /// <summary>Refuses to start, or warns, per the rules above.</summary>
     public static WebApplication CheckNetworkExposure(this WebApplication app)

@@ -8,8 +8,6 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { el } from '../dom';
 
-export { type Cell, fillRows } from '../dom';
-
 import { formatAxisTime, formatClock } from '../format';
 import { type Point, toSeries } from '../store';
 import { THEME_CHANGED } from '../theme';

@@ -1,9 +1,9 @@
 // Disks: read / write bytes per second per block device (read solid, write dashed), a table of
 // the latest I/O rates and busy %, and filesystem usage as bars.
-import { el } from '../dom';
+import { el, fillRows } from '../dom';
 import { formatBytes, formatPercent, formatPerSecond, formatRate } from '../format';
 import type { FilesystemSample } from '../types';
-import { type ChartInput, chartBox, fillRows, LineChart, setPairedLines, smallTable } from './common';
+import { type ChartInput, chartBox, LineChart, setPairedLines, smallTable } from './common';
 
 const IO_CLASSES = [
   'text-truncate sm-name',

@@ -1,8 +1,8 @@
 // Network: receive / transmit bytes per second per interface (rx solid, tx dashed, one colour per
 // interface), and a table with the latest rates, error and drop rates and their totals since boot.
-import { el } from '../dom';
+import { el, fillRows } from '../dom';
 import { formatCount, formatPerSecond, formatRate } from '../format';
-import { type ChartInput, chartBox, fillRows, LineChart, setPairedLines, smallTable } from './common';
+import { type ChartInput, chartBox, LineChart, setPairedLines, smallTable } from './common';
 
 const CLASSES = ['text-truncate sm-name', 'text-end', 'text-end', 'text-end', 'text-end'];
 

@@ -1,10 +1,10 @@
 // Temperatures, fans and GPUs of the latest sample, as tables; the card hides itself on hosts that
 // report none (most VMs). A temperature at or over its sensor's high threshold is marked, over the
 // critical one in red. Test hooks: data-testid="sensors-card", "temperatures", "gpus".
-import { el } from '../dom';
+import { el, fillRows } from '../dom';
 import { formatBytes, formatPercent } from '../format';
 import type { Sample } from '../types';
-import { fillRows, smallTable } from './common';
+import { smallTable } from './common';
 
 function celsius(v: number): string {
   return Number.isFinite(v) ? `${v.toFixed(1)} °C` : '–';
