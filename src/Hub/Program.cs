@@ -1,3 +1,4 @@
+using SysMon.Hub.Accounts;
 using SysMon.Hub.Extensions;
 using SysMon.Hub.Security;
 
@@ -6,13 +7,17 @@ if (args.FirstOrDefault() == CredentialsCommand.Name)
 {
     return await CredentialsCommand.RunAsync(args, builder.Configuration, Console.Out, Console.Error);
 }
+if (args.FirstOrDefault() is UsersCommand.Users or UsersCommand.ApiTokens)
+{
+    return await UsersCommand.RunAsync(args, builder.Configuration, Console.In, Console.Out, Console.Error);
+}
 builder.AddHubServices();
 builder.AddEmbeddedAgent();
 builder.AddBrowserHardening();
+builder.AddPeopleAuthentication();
 builder.AddAgentClientCertificates();
 
 var app = builder.Build();
-app.CheckNetworkExposure();
 app.UseBrowserHardening();
 app.MapHubEndpoints();
 await app.RunAsync();

@@ -63,8 +63,27 @@ public sealed class BrowserHardeningTests : IClassFixture<HubFactory>
         using var get = new HttpRequestMessage(HttpMethod.Get, "/api/machines");
         get.Headers.Add("Origin", "https://other.example");
         using var plain = await http.SendAsync(get).WithTimeout();
-        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, plain.StatusCode);
         Assert.False(plain.Headers.Contains("Access-Control-Allow-Origin"), "an unlisted origin's page cannot read the answer");
+    }
+
+    /// <summary>
+    /// Browsers send no preflight before a WebSocket, and a page anywhere can point one at localhost: without
+    /// this check a web page could read the fleet from a first-run hub (open to this host) in its visitor's browser.
+    /// </summary>
+    [Theory]
+    [InlineData("/hubs/monitor/negotiate?negotiateVersion=1", "https://attacker.example", HttpStatusCode.Forbidden)]
+    [InlineData("/api/fleet", "http://localhost.attacker.example", HttpStatusCode.Forbidden)]
+    [InlineData("/api/fleet", "null", HttpStatusCode.Forbidden)]
+    [InlineData("/hubs/monitor/negotiate?negotiateVersion=1", "http://localhost", HttpStatusCode.OK)]
+    [InlineData("/api/fleet", "http://localhost", HttpStatusCode.OK)]
+    public async Task RequestsFromOtherOriginsAreRefusedBeforeTheyReachTheApiOrTheHub(string path, string origin, HttpStatusCode expected)
+    {
+        using var http = hub.CreateClient();
+        using var request = new HttpRequestMessage(path.Contains("negotiate", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get, path);
+        request.Headers.Add("Origin", origin);
+        using var response = await http.SendAsync(request).WithTimeout();
+        Assert.Equal(expected, response.StatusCode);
     }
 
     private static HttpRequestMessage Preflight(string origin)

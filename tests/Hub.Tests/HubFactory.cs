@@ -1,5 +1,7 @@
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using SysMon.Protocol.V1;
@@ -16,6 +18,27 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         builder.UseSetting("Hub:SampleIntervalMs", "2000");
         builder.UseSetting("Hub:TopProcesses", "7");
         builder.UseSetting("Hub:FleetIntervalMs", "250");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new FromPeer(this)));
+    }
+
+    /// <summary>The address the hub sees requests come from: loopback unless a test plays another host.</summary>
+    public System.Net.IPAddress PeerAddress { get; init; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>
+    /// The test server's requests come from this process but carry no peer address; they are given
+    /// <see cref="PeerAddress"/>, loopback as Kestrel would give, so first-run rules (this host only) apply as in production.
+    /// </summary>
+    private sealed class FromPeer(HubFactory factory) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress ??= factory.PeerAddress;
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     public AgentIngest.AgentIngestClient CreateIngestClient()
@@ -24,10 +47,19 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         return new AgentIngest.AgentIngestClient(channel);
     }
 
-    public HubConnection CreateViewer() => new HubConnectionBuilder()
+    /// <summary>A SignalR viewer; with a cookie header or an API token when the hub has users.</summary>
+    public HubConnection CreateViewer(string? cookies = null, string? accessToken = null) => new HubConnectionBuilder()
         .WithUrl(new Uri(Server.BaseAddress, "hubs/monitor"), options =>
         {
             options.HttpMessageHandlerFactory = _ => Server.CreateHandler();
+            if (!string.IsNullOrEmpty(cookies))
+            {
+                options.Headers["Cookie"] = cookies;
+            }
+            if (accessToken is not null)
+            {
+                options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+            }
             // The test server has no real sockets; long polling is the transport it can carry.
             options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
         })

@@ -65,6 +65,13 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Writes <paramref name="line"/> to the process's standard input and closes it (a password, for example).</summary>
+    public async Task WriteInputAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        _process.StandardInput.Close();
+    }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;

@@ -1,6 +1,7 @@
 // REST client for the hub: GET api/machines (relative to the page, so the app works under any base path).
 import { finite as num } from './coerce';
 import { parseFleetBatch } from './fleet';
+import { problemOf } from './session';
 import type { FleetEntry, Machine } from './types';
 
 /** Polling period for the machine list. */
@@ -40,7 +41,7 @@ export async function fetchMachines(signal?: AbortSignal): Promise<Machine[]> {
     signal,
     cache: 'no-store',
   });
-  if (!res.ok) throw new Error(`GET api/machines: HTTP ${res.status}`);
+  if (!res.ok) throw problemOf(res.status, await res.json().catch(() => null));
   const body: unknown = await res.json();
   if (!Array.isArray(body)) throw new Error('GET api/machines: expected a JSON array');
   return body.map(toMachine).filter((m): m is Machine => m !== null);
@@ -53,7 +54,7 @@ export async function fetchFleet(signal?: AbortSignal): Promise<FleetEntry[]> {
     signal,
     cache: 'no-store',
   });
-  if (!res.ok) throw new Error(`GET api/fleet: HTTP ${res.status}`);
+  if (!res.ok) throw problemOf(res.status, await res.json().catch(() => null));
   return parseFleetBatch(await res.json());
 }
 

@@ -10,9 +10,15 @@
 //   [data-testid="cpu-chart"]      CPU chart wrapper; data-points = points in the total-CPU dataset
 //   [data-testid="process-rows"]   the process table's <tbody>
 //   ?machine=<id> or #/machine/<id> opens a machine directly; #/ (with ?sort=&desc=&q=&status=) the fleet
-//   fleet page hooks: see fleetPage.ts
+//   fleet page hooks: see fleetPage.ts; sign-in, setup and account hooks: see signIn.ts, accountPage.ts, adminPage.ts
+//
+// GET api/session says who is looking. Someone who must sign in gets the sign-in form instead of the
+// dashboard (and nothing else is asked of the hub); this host before the first user exists is shown
+// the dashboard and a banner offering the one-time setup.
 import 'bootstrap/dist/css/bootstrap.min.css';
 import './styles.css';
+import type { AccountPage } from './accountPage';
+import type { AdminPage } from './adminPage';
 import { fetchFleet, pollMachines } from './api';
 import type { ComparePage } from './compare';
 import { type CompareQuery, compareHash } from './compareQuery';
@@ -24,6 +30,7 @@ import { MonitorHub } from './hub';
 import type { MachineView } from './machineView';
 import { Picker } from './picker';
 import { fleetHash, parseRoute } from './route';
+import { ApiError, loadSession, type Session } from './session';
 import {
   loadRefreshSeconds,
   machineHash,
@@ -31,6 +38,7 @@ import {
   type RefreshSeconds,
   saveRefreshSeconds,
 } from './settings';
+import { showAccountBar, showSetup, showSignIn } from './signIn';
 import { applyStoredTheme, initThemeToggle } from './theme';
 import type { ConnectionState, Machine } from './types';
 
@@ -41,6 +49,7 @@ const machines = new Map<string, Machine>();
 
 // The machine list and the fleet's numbers are asked for first: the fleet page draws from them while
 // the hub connection is still being set up, and its stream then keeps them current.
+// The session is asked for at the same time rather than first, so a first visit costs no extra round trip.
 const firstRoute = parseRoute(location.search, location.hash);
 if (firstRoute.page === 'machine') void import('./machineView'); // fetched while the rest of this module runs
 if (firstRoute.page === 'fleet') {
@@ -49,10 +58,41 @@ if (firstRoute.page === 'fleet') {
       fleet.applyFleet(entries);
       fleetPage.schedule();
     },
-    (e) => console.warn('GET api/fleet failed', e),
+    (e) => {
+      if (!isSignInError(e)) console.warn('GET api/fleet failed', e);
+    },
   );
 }
-pollMachines(
+
+// ---- who is looking ----
+const sessionReady: Promise<Session | null> = loadSession().then(
+  (s) => {
+    if (s.kind === 'none') requireSignIn();
+    else showAccountBar(byId('account-bar'), byId('setup-banner'), s);
+    return s;
+  },
+  (e) => {
+    console.warn('GET api/session failed', e);
+    return null;
+  },
+);
+
+function isSignInError(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 401;
+}
+
+/** Stops talking to the hub and shows the sign-in form in place of the dashboard. */
+function requireSignIn(): void {
+  stopPolling();
+  void hub.stop();
+  byId('app-row').hidden = true;
+  byId('setup-banner').hidden = true;
+  const auth = byId('auth-view');
+  auth.hidden = false;
+  showSignIn(auth);
+}
+
+const stopPolling = pollMachines(
   (list) => {
     machines.clear();
     for (const m of list) machines.set(m.id, m);
@@ -64,6 +104,13 @@ pollMachines(
     machineView?.machinesChanged();
   },
   (e) => {
+    if (isSignInError(e)) {
+      // The session ended (signed out everywhere, expired, deleted): ask the hub who we are now.
+      void loadSession().then((s) => {
+        if (s.kind === 'none') requireSignIn();
+      });
+      return;
+    }
     console.warn('GET api/machines failed', e);
     const err = byId('machines-error');
     err.hidden = false;
@@ -126,6 +173,8 @@ refreshSelect.addEventListener('change', () => {
 // ---- pages loaded on their first visit ----
 let machineView: MachineView | null = null;
 let comparePage: ComparePage | null = null;
+let accountPage: AccountPage | null = null;
+let adminPage: AdminPage | null = null;
 /** Bumped on every page change, so a page whose module arrives after the user moved on stays closed. */
 let visit = 0;
 
@@ -163,7 +212,53 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
+const loadAccountPage = once(async () => {
+  const { AccountPage } = await import('./accountPage');
+  accountPage = new AccountPage(byId('settings-view'));
+  return accountPage;
+});
+
+const loadAdminPage = once(async () => {
+  const { AdminPage } = await import('./adminPage');
+  adminPage = new AdminPage(byId('settings-view'));
+  return adminPage;
+});
+
+function hideSettings(): void {
+  accountPage?.hide();
+  adminPage?.hide();
+  byId('auth-view').hidden = true;
+  byId('app-row').hidden = false;
+}
+
+/** The account, admin and setup pages: shown once the session is known. */
+function showSettings(page: 'account' | 'admin' | 'setup'): void {
+  closeMachine();
+  fleetPage.hide();
+  comparePage?.hide();
+  void hub.unsubscribeFleet();
+  hideSettings();
+  const mine = ++visit;
+  void sessionReady.then((s) => {
+    if (mine !== visit || !s || s.kind === 'none') return;
+    if (page === 'setup') {
+      document.title = 'Setup · SysMon';
+      byId('app-row').hidden = true;
+      const auth = byId('auth-view');
+      auth.hidden = false;
+      showSetup(auth, s);
+    } else if (page === 'account') {
+      document.title = 'Account · SysMon';
+      whenLoaded(loadAccountPage, (view) => view.show(s));
+    } else {
+      document.title = 'Admin · SysMon';
+      whenLoaded(loadAdminPage, (view) => view.show());
+    }
+  });
+}
+
 function open(id: string, nextRange: TimeRange = { name: 'live' }): void {
+  hideSettings();
   fleetPage.hide();
   comparePage?.hide();
   void hub.unsubscribeFleet();
@@ -180,6 +275,7 @@ function closeMachine(): void {
 
 function showFleet(query: FleetQuery): void {
   visit++;
+  hideSettings();
   closeMachine();
   document.title = 'Fleet · SysMon';
   comparePage?.hide();
@@ -197,6 +293,7 @@ function navigate(id: string, nextRange: TimeRange = { name: 'live' }): void {
 }
 
 function showCompare(query: CompareQuery): void {
+  hideSettings();
   closeMachine();
   fleetPage.hide();
   void hub.unsubscribeFleet();
@@ -218,11 +315,15 @@ function openFromUrl(): void {
   const route = parseRoute(location.search, location.hash);
   if (route.page === 'machine') open(route.id, route.range);
   else if (route.page === 'compare') showCompare(route.query);
-  else showFleet(route.query);
+  else if (route.page === 'fleet') showFleet(route.query);
+  else showSettings(route.page);
 }
 window.addEventListener('hashchange', openFromUrl);
 window.addEventListener('popstate', openFromUrl);
 
 initThemeToggle(byId<HTMLButtonElement>('theme-toggle'));
 openFromUrl();
-hub.start();
+// The live connection waits for the session's answer: one that must sign in would only be refused.
+void sessionReady.then((s) => {
+  if (s?.kind !== 'none') hub.start();
+});

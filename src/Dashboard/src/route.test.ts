@@ -46,3 +46,13 @@ describe('routes', () => {
     expect(r).toEqual({ page: 'fleet', query: { ...DEFAULT_QUERY, text: 'a'.repeat(200) } });
   });
 });
+
+describe('account pages', () => {
+  it.each(['account', 'admin', 'setup'] as const)('#/%s is its own page', (page) => {
+    expect(parseRoute('', `#/${page}`)).toEqual({ page });
+  });
+  it('does not take a machine named like a page for the page', () => {
+    expect(parseRoute('', '#/machine/admin').page).toBe('machine');
+    expect(parseRoute('', '#/administrator').page).toBe('fleet');
+  });
+});

@@ -1,13 +1,17 @@
 // The URL names the page, so a link can be shared: `#/` (the fleet, with its sort and filters as
 // query parameters: `#/?sort=cpu&desc=1&q=web&status=offline`) or `#/machine/<id>`.
 // `?machine=<id>` (older links) still opens a machine; a machine's page takes `?range=` (history.ts);
-// `#/compare?ids=a,b&metric=cpu&range=1h` overlays machines (compare.ts). Pure.
+// `#/compare?ids=a,b&metric=cpu&range=1h` overlays machines (compare.ts); `#/account`, `#/admin` and
+// `#/setup` are a person's account, the admin page and the first-run setup. Pure.
 import { type CompareQuery, parseCompare } from './compareQuery';
 import { DEFAULT_QUERY, type FleetQuery, parseSortKey, type StatusFilter } from './fleet';
 import { parseRange, type TimeRange } from './history';
 import { machineFromUrl } from './settings';
 
 export type Route =
+  | { page: 'account' }
+  | { page: 'admin' }
+  | { page: 'setup' }
   | { page: 'fleet'; query: FleetQuery }
   | { page: 'machine'; id: string; range: TimeRange }
   | { page: 'compare'; query: CompareQuery };
@@ -22,6 +26,9 @@ export function parseRoute(search: string, hash: string): Route {
   const id = machineFromUrl(search, hash);
   if (id) return { page: 'machine', id, range: parseRange(params) };
   if (hash.startsWith('#/compare')) return { page: 'compare', query: parseCompare(params) };
+  for (const page of ['account', 'admin', 'setup'] as const) {
+    if (hash === `#/${page}` || hash.startsWith(`#/${page}?`)) return { page };
+  }
   const hasSort = params.has('sort');
   return {
     page: 'fleet',

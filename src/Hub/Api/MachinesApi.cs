@@ -9,29 +9,15 @@ public static class MachinesApi
 {
     public static IEndpointRouteBuilder MapMachinesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/machines").AddEndpointFilter(RegistryUnavailableFilter);
+        var api = app.MapGroup("/api/machines").AddEndpointFilter(RedisOutageFilter.AsServiceUnavailable);
         api.MapGet("/", ListMachinesAsync);
         api.MapGet("/{id}", GetMachineAsync);
         api.MapHistoryApi();
         // The fleet's numbers in one request, so the fleet page draws before its SignalR connection is up.
         app.MapGet("/api/fleet", (IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time) =>
                 FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter))
-            .AddEndpointFilter(RegistryUnavailableFilter);
+            .AddEndpointFilter(RedisOutageFilter.AsServiceUnavailable);
         return app;
-    }
-
-    /// <summary>Redis down is a state the hub lives through, not a bug: 503 with a reason, not a 500 with a stack.</summary>
-    private static async ValueTask<object?> RegistryUnavailableFilter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (Exception ex) when (RedisOutage.Is(ex))
-        {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Registry unavailable",
-                detail: "The hub cannot reach Redis right now; it reconnects by itself. Try again shortly.");
-        }
     }
 
     /// <summary>Every machine any hub has seen, sorted by host name.</summary>

@@ -40,12 +40,12 @@ public static class DashboardFiles
         var root = Root(app.Configuration);
         if (File.Exists(Path.Combine(root, "index.html")))
         {
-            app.MapFallbackToFile("index.html", new StaticFileOptions { FileProvider = new PhysicalFileProvider(root) });
+            app.MapFallbackToFile("index.html", new StaticFileOptions { FileProvider = new PhysicalFileProvider(root) }).AllowAnonymous();
         }
         else
         {
             app.MapGet("/", () => Results.Text(
-                "SysMon hub is running, but its dashboard was not built. Install Node.js 20+ and rebuild the hub (dotnet build src/Hub).\n"));
+                "SysMon hub is running, but its dashboard was not built. Install Node.js 20+ and rebuild the hub (dotnet build src/Hub).\n")).AllowAnonymous();
         }
         return app;
     }

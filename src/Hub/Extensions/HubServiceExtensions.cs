@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
+using Microsoft.AspNetCore.DataProtection;
+using SysMon.Hub.Accounts;
 using SysMon.Hub.History;
 using SysMon.Hub.Ingest;
 using SysMon.Hub.Observability;
@@ -58,6 +60,8 @@ public static class HubServiceExtensions
         services.AddHostedService<HubDrain>();
         services.AddSingleton<AgentAuthenticator>();
         services.AddHostedService<CredentialRevocationWatcher>();
+        services.AddSingleton<AccountAudit>();
+        services.AddSignInRateLimit(builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions());
 
         var history = builder.Configuration.GetSection(HistoryOptions.SectionName).Get<HistoryOptions>() ?? new HistoryOptions();
         if (history.Validate() is { } historyProblem)
@@ -76,6 +80,10 @@ public static class HubServiceExtensions
             services.AddSingleton<IMachineRegistry, InMemoryMachineRegistry>();
             services.AddSingleton<IHistoryStore, InMemoryHistoryStore>();
             services.AddSingleton<IAgentCredentialStore, InMemoryAgentCredentialStore>();
+            services.AddSingleton<IUserStore, InMemoryUserStore>();
+            services.AddSingleton<IApiTokenStore, InMemoryApiTokenStore>();
+            services.AddSingleton<IAuditLog, InMemoryAuditLog>();
+            services.AddSingleton(new SessionRevocations());
         }
         else
         {
@@ -94,6 +102,16 @@ public static class HubServiceExtensions
             services.AddSingleton<IMachineRegistry, RedisMachineRegistry>();
             services.AddSingleton<IHistoryStore, RedisHistoryStore>();
             services.AddSingleton<IAgentCredentialStore, RedisAgentCredentialStore>();
+            services.AddSingleton<IUserStore, RedisUserStore>();
+            services.AddSingleton<IApiTokenStore, RedisApiTokenStore>();
+            services.AddSingleton<IAuditLog, RedisAuditLog>();
+            services.AddSingleton(provider => new SessionRevocations(provider.GetRequiredService<IConnectionMultiplexer>()));
+            // Session cookies and anti-forgery tokens are sealed with keys every hub must share, or a viewer
+            // moved to another hub by the load balancer would be signed out.
+            services.AddDataProtection().SetApplicationName("SysMon");
+            services.AddSingleton<SharedKeyRing>();
+            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+                .Configure<SharedKeyRing>((keys, ring) => keys.XmlRepository = ring);
             services.AddHostedService<RedisProbe>();
             metrics.RedisConfigured = true;
             signalR.AddStackExchangeRedis(backplane =>

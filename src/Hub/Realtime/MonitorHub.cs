@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using SysMon.Hub.Accounts;
 using SysMon.Hub.Observability;
 using SysMon.Hub.Registry;
 using SysMon.Protocol.V1;
@@ -13,21 +14,23 @@ namespace SysMon.Hub.Realtime;
 public sealed class MonitorHub(
     IMachineRegistry registry,
     LocalViewers viewers,
+    ViewerSessions sessions,
     HubMetrics metrics,
     IOptions<HubOptions> options,
     TimeProvider time,
     ILogger<MonitorHub> logger) : Microsoft.AspNetCore.SignalR.Hub
 {
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         viewers.Add(Context.ConnectionId);
         metrics.ViewerConnected();
-        return Task.CompletedTask;
+        await sessions.TrackAsync(Context);
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         viewers.Remove(Context.ConnectionId);
+        sessions.Forget(Context.ConnectionId);
         metrics.ViewerDisconnected();
         return Task.CompletedTask;
     }

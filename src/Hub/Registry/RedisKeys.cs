@@ -36,6 +36,36 @@ public static class RedisKeys
     /// <summary>Channel on which a revoked machine id is announced, so every hub closes its stream.</summary>
     public static readonly RedisChannel CredentialRevoked = RedisChannel.Literal(Prefix + "credential-revoked");
 
+    /// <summary>SET of every user name.</summary>
+    public static readonly RedisKey Users = Prefix + "users";
+
+    /// <summary>STRING: one user as JSON (UserAccount), by normalised name.</summary>
+    public static RedisKey User(string name) => Prefix + "user:" + name;
+
+    /// <summary>STRING counter of failed sign-ins of a name; expires with the counting window.</summary>
+    public static RedisKey LoginFailures(string name) => Prefix + "login-failures:" + name;
+
+    /// <summary>STRING present while a name is locked out of password sign-in; expires with the lockout.</summary>
+    public static RedisKey LoginLock(string name) => Prefix + "login-lock:" + name;
+
+    /// <summary>SET of every API token id.</summary>
+    public static readonly RedisKey ApiTokens = Prefix + "api-tokens";
+
+    /// <summary>STRING: one API token as JSON (ApiToken, with the SHA-256 of its secret, never the secret).</summary>
+    public static RedisKey ApiToken(string id) => Prefix + "api-token:" + id;
+
+    /// <summary>STRING: the id of the API token whose secret has this SHA-256.</summary>
+    public static RedisKey ApiTokenHash(string hash) => Prefix + "api-token-hash:" + hash;
+
+    /// <summary>LIST of audit entries as JSON, newest first, trimmed to a fixed length.</summary>
+    public static readonly RedisKey Audit = Prefix + "audit";
+
+    /// <summary>Channel on which revoked sessions ("user:NAME", "token:ID", "anonymous") are announced, so every hub closes their live connections.</summary>
+    public static readonly RedisChannel SessionRevoked = RedisChannel.Literal(Prefix + "session-revoked");
+
+    /// <summary>LIST of ASP.NET Core data-protection keys (they seal session cookies), shared by every hub.</summary>
+    public static readonly RedisKey DataProtectionKeys = Prefix + "data-protection-keys";
+
     /// <summary>Channel prefix of the SignalR backplane, so its channels sit beside our keys.</summary>
     public static readonly RedisChannel SignalRChannelPrefix = RedisChannel.Literal(Prefix + "signalr");
 }

@@ -121,32 +121,12 @@ public sealed class RedisAgentCredentialStore : IAgentCredentialStore
 
     public RedisAgentCredentialStore(IConnectionMultiplexer redis) => _redis = redis;
 
-    public async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                // Once subscribed, the multiplexer subscribes again by itself after every reconnect.
-                await _redis.GetSubscriber().SubscribeAsync(RedisKeys.CredentialRevoked, (_, machineId) =>
-                {
-                    if (machineId.HasValue)
-                    {
-                        Revoked?.Invoke(machineId.ToString());
-                    }
-                });
-                return;
-            }
-            catch (Exception ex) when (RedisOutage.Is(ex))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-            }
-        }
-    }
+    public Task ListenAsync(CancellationToken cancellationToken) =>
+        _redis.SubscribeWithRetryAsync(RedisKeys.CredentialRevoked, machineId => Revoked?.Invoke(machineId), cancellationToken);
 
     public event Action<string>? Revoked;
 
-    private IDatabase Db => _redis.GetDatabase();
+    private IDatabase Db => _redis.DatabaseOrFail();
 
     public async Task<string> CreateEnrollmentTokenAsync(TimeSpan lifetime, string note)
     {

@@ -35,6 +35,32 @@ public static class BrowserHardening
         return builder;
     }
 
+    /// <summary>
+    /// A request to the API or the SignalR hub sent by a page of another origin. CORS keeps such pages from
+    /// reading REST answers, but not from opening a WebSocket (browsers send no preflight for those) or
+    /// from causing side effects, so they are refused outright. Requests without an Origin header (curl,
+    /// agents, Prometheus) are not browsers' cross-site requests. Pure.
+    /// </summary>
+    public static bool IsCrossSite(HttpRequest request, string[] allowedOrigins)
+    {
+        if (!request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments(Realtime.HubNames.Path))
+        {
+            return false;
+        }
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return request.Headers["Sec-Fetch-Site"] == "cross-site";
+        }
+        if (allowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        // Same origin: the Origin's host and port are the ones the request was sent to (the scheme may differ behind a TLS proxy).
+        return !Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+            || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
     public static WebApplication UseBrowserHardening(this WebApplication app)
     {
         var origins = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.CorsOrigins;
@@ -58,6 +84,10 @@ public static class BrowserHardening
             return next(context);
         });
         app.UseCors(CorsPolicy);
+        app.Use((context, next) => IsCrossSite(context.Request, origins)
+            ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Cross-site request refused",
+                detail: "This hub answers pages it serves and origins listed in Security:CorsOrigins.").ExecuteAsync(context)
+            : next(context));
         return app;
     }
 }

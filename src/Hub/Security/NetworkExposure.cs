@@ -1,14 +1,10 @@
 using System.Net;
-using Microsoft.Extensions.Options;
-using SysMon.Hub.Observability;
 
 namespace SysMon.Hub.Security;
 
 /// <summary>
-/// The hub does not yet authenticate agents or people, so it must not be reachable from the network
-/// by accident: it refuses to start on a non-loopback address unless
-/// <c>Security:AllowUnauthenticatedNetwork</c> says so, and then says so loudly at every start and in
-/// /metrics. The README's run command binds localhost and is unaffected.
+/// Which of the hub's listening addresses other hosts can reach. Until the first user exists those
+/// addresses answer other hosts with 401 (see LocalAccess), and the first-run notice says so.
 /// </summary>
 public static class NetworkExposure
 {
@@ -41,30 +37,4 @@ public static class NetworkExposure
     public static string WithParsableWildcards(string url) =>
         url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
 
-    /// <summary>Refuses to start, or warns, per the rules above.</summary>
-    public static WebApplication CheckNetworkExposure(this WebApplication app)
-    {
-        var exposed = ExposedUrls(app.Configuration);
-        if (exposed.Count == 0)
-        {
-            return app;
-        }
-        var allowed = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowUnauthenticatedNetwork;
-        var where = string.Join(", ", exposed);
-        if (!allowed)
-        {
-            var message =
-                $"Refusing to listen on {where}: this hub has no authentication yet, and anyone who can reach it could read " +
-                "every process and command line of the fleet and publish fake machines. Bind to localhost, or put the hub on a " +
-                "trusted network and set Security__AllowUnauthenticatedNetwork=true to accept the risk (docs/security.md).";
-            app.Logger.LogCritical("{Message}", message);
-            throw new InvalidOperationException(message);
-        }
-        app.Services.GetRequiredService<HubMetrics>().UnauthenticatedNetwork = true;
-        app.Logger.LogWarning(
-            "UNAUTHENTICATED HUB ON THE NETWORK: listening on {Urls} with no authentication (Security:AllowUnauthenticatedNetwork=true). " +
-            "Anyone who can reach these ports can read every process of the fleet and publish samples. Keep it on a trusted network.",
-            where);
-        return app;
-    }
 }

@@ -13,10 +13,25 @@ public sealed class SecurityOptions
     public string[] CorsOrigins { get; set; } = [];
 
     /// <summary>
-    /// Lets the hub listen on a non-loopback address although it has no authentication yet (see
-    /// <see cref="NetworkExposure"/>). Off: such a hub refuses to start.
+    /// Lets anyone who reaches the hub view the fleet without signing in (admins still sign in). Off, the
+    /// default: viewers sign in, except on this host before the first user exists. Logged loudly at every
+    /// start and exported as sysmon_hub_unauthenticated_network.
     /// </summary>
     public bool AllowUnauthenticatedNetwork { get; set; }
+
+    /// <summary>Marks cookies Secure even on plain-HTTP requests: set it behind a TLS-terminating proxy.</summary>
+    public bool SecureCookies { get; set; }
+
+    /// <summary>How long a dashboard session lasts without use (sliding).</summary>
+    public double SessionHours { get; set; } = 12;
+
+    /// <summary>Failed sign-ins of one name, within <see cref="LockoutMinutes"/>, that lock it out for that long.</summary>
+    public int MaxFailedSignIns { get; set; } = 5;
+
+    public double LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Sign-in and setup attempts one client address may make per minute, whatever names it tries.</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 
     /// <summary>
     /// <c>Required</c>: every agent presents an enrollment token (once) or its own credential, and may

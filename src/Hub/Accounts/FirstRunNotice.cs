@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using SysMon.Hub.Observability;
+using SysMon.Hub.Security;
+
+namespace SysMon.Hub.Accounts;
+
+/// <summary>
+/// Says at start how people get in: while no user exists, only this host is served and the setup code is
+/// printed here; with <c>Security:AllowUnauthenticatedNetwork</c>, a loud warning at every start. Also
+/// starts listening for other hubs' session revocations.
+/// </summary>
+public sealed class FirstRunNotice(
+    FirstRun firstRun,
+    SessionRevocations revocations,
+    IOptions<SecurityOptions> security,
+    HubMetrics metrics,
+    IServer server,
+    IConfiguration configuration,
+    IHostApplicationLifetime lifetime,
+    ILogger<FirstRunNotice> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (security.Value.AllowUnauthenticatedNetwork)
+        {
+            metrics.UnauthenticatedNetwork = true;
+            logger.LogWarning(
+                "ANONYMOUS VIEWERS ALLOWED (Security:AllowUnauthenticatedNetwork=true): anyone who can reach this hub can read every " +
+                "process and command line of the fleet without signing in. Keep it on a trusted network, or create users and turn this off.");
+        }
+        await revocations.ListenAsync(stoppingToken);
+        await WhenStartedAsync(stoppingToken);
+        bool? hasUsers;
+        while ((hasUsers = await firstRun.HasUsersAsync()) is null)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken); // Redis down: say it once it can tell
+        }
+        if (hasUsers == true)
+        {
+            return;
+        }
+        var web = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "the dashboard";
+        var exposed = NetworkExposure.ExposedUrls(configuration);
+        logger.LogWarning(
+            "No users yet: the dashboard is open without sign-in to this host only ({Url}); " +
+            (exposed.Count > 0 ? $"requests from other hosts to {string.Join(", ", exposed)} get 401 until then. " : "") +
+            "To require sign-in, create the first admin: open {Url}/setup here and enter the setup code {SetupCode}, " +
+            "or run 'SysMon.Hub users add NAME --role admin' against the same Redis.",
+            web, web.TrimEnd('/'), firstRun.SetupCode);
+    }
+
+    private Task WhenStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(stoppingToken);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using SysMon.TestSupport;
+using Xunit;
+
+namespace SysMon.EndToEnd.Tests;
+
+/// <summary>
+/// People in the dashboard, in headless Chromium against a real hub: the first run (open to this host,
+/// one-time setup with the code from the log), the admin page, signing out, a refused password, and a
+/// viewer who sees the fleet but no admin page. No CSP violation anywhere on the way.
+/// </summary>
+public sealed partial class SignInBrowserTests
+{
+    private const string Password = "correct horse battery";
+
+    [GeneratedRegex(@"setup code ([A-Z2-7]{5}-[A-Z2-7]{5})")]
+    private static partial Regex SetupCode();
+
+    [Fact]
+    public async Task FirstRunSetupThenAdminThenSignOutThenAViewerSignsIn()
+    {
+        var machineId = "signin-" + Guid.NewGuid().ToString("N")[..8];
+        await using var hub = await HubProcess.StartAsync("hub-sign-in", redis: null,
+            new Dictionary<string, string?> { ["EmbeddedAgent__Enabled"] = "true", ["EmbeddedAgent__MachineId"] = machineId });
+        using var playwright = await Playwright.CreateAsync().WithTimeout();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync().WithTimeout();
+        page.SetDefaultTimeout(30_000);
+        await Chromium.TrapCspViolationsAsync(page);
+        var errors = Chromium.CollectErrors(page);
+
+        // First run: this host sees the fleet without signing in, and is offered the setup.
+        await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
+        await Assertions.Expect(page.Locator($"[data-fleet-row=\"{machineId}\"]")).ToBeVisibleAsync().WithTimeout();
+        var banner = page.GetByTestId("setup-banner");
+        await Assertions.Expect(banner).ToBeVisibleAsync().WithTimeout();
+        await banner.GetByRole(AriaRole.Link, new() { Name = "Create the admin" }).ClickAsync().WithTimeout();
+
+        var setup = page.GetByTestId("setup-form");
+        await Deadline.Until(() => SetupCode().IsMatch(hub.Output), "the hub logs its setup code");
+        await setup.Locator("[name=setupCode]").FillAsync(SetupCode().Match(hub.Output).Groups[1].Value.ToLowerInvariant()).WithTimeout();
+        await setup.Locator("[name=name]").FillAsync("Root").WithTimeout();
+        await setup.Locator("[name=password]").FillAsync(Password).WithTimeout();
+        await setup.Locator("[name=confirm]").FillAsync(Password).WithTimeout();
+        await setup.Locator("button[type=submit]").ClickAsync().WithTimeout();
+
+        await Assertions.Expect(page.GetByTestId("account-name")).ToHaveTextAsync("root").WithTimeout();
+        await Assertions.Expect(banner).ToBeHiddenAsync().WithTimeout();
+        await Assertions.Expect(page.Locator($"[data-fleet-row=\"{machineId}\"]")).ToBeVisibleAsync().WithTimeout();
+
+        // The admin page: a viewer and an API token.
+        await page.GetByTestId("nav-admin").ClickAsync().WithTimeout();
+        var newUser = page.GetByTestId("new-user-form");
+        await newUser.Locator("[name=name]").FillAsync("alice").WithTimeout();
+        await newUser.Locator("[name=password]").FillAsync("alice's passphrase").WithTimeout();
+        await newUser.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("users-table")).ToContainTextAsync("alice").WithTimeout();
+        var newToken = page.GetByTestId("new-token-form");
+        await newToken.Locator("[name=name]").FillAsync("prometheus").WithTimeout();
+        await newToken.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("new-secret")).ToContainTextAsync("smk_").WithTimeout();
+        await Assertions.Expect(page.GetByTestId("tokens-table")).ToContainTextAsync("prometheus").WithTimeout();
+        await Assertions.Expect(page.GetByTestId("audit-table")).ToContainTextAsync("api-token-created").WithTimeout();
+
+        // Signed out, this host, too, gets the sign-in form and nothing else.
+        await page.GetByTestId("sign-out").ClickAsync().WithTimeout();
+        var signIn = page.GetByTestId("sign-in-form");
+        await Assertions.Expect(signIn).ToBeVisibleAsync().WithTimeout();
+        await Assertions.Expect(page.Locator("#app-row")).ToBeHiddenAsync().WithTimeout();
+
+        await signIn.Locator("[name=name]").FillAsync("alice").WithTimeout();
+        await signIn.Locator("[name=password]").FillAsync("not alice's passphrase").WithTimeout();
+        await signIn.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("sign-in-error")).ToContainTextAsync("Wrong name or password").WithTimeout();
+
+        await signIn.Locator("[name=password]").FillAsync("alice's passphrase").WithTimeout();
+        await signIn.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("account-name")).ToHaveTextAsync("alice").WithTimeout();
+        await Assertions.Expect(page.Locator($"[data-fleet-row=\"{machineId}\"]")).ToBeVisibleAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("nav-admin")).ToHaveCountAsync(0).WithTimeout();
+
+        Assert.Empty(await Chromium.CspViolationsAsync(page));
+        // A signed-out page's first requests are answered 401 by design (they are not held back for the session's answer).
+        Assert.DoesNotContain(errors, e => !e.Contains("status of 401", StringComparison.Ordinal));
+    }
+}
