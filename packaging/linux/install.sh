@@ -2,7 +2,7 @@
 # Installs the SysMon agent as a hardened systemd service (see docs/agent.md).
 #
 #   sudo ./install.sh --hub https://hub-a:5001,https://hub-b:5001 [--token-file FILE] [--binary PATH]
-#                     [--ca-file FILE | --hub-fingerprint SHA256] [--allow-plaintext]
+#                     [--ca-file FILE | --hub-fingerprint SHA256] [--allow-plaintext] [--tags A,B]
 #   sudo ./install.sh --uninstall [--purge]
 #
 # What it does: creates the system user sysmon-agent, installs the binary as /usr/local/bin/sysmon-agent,
@@ -17,7 +17,7 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-root="" hub="" token_file="" binary="" uninstall=false purge=false start=true ca_file="" fingerprint="" plaintext=false
+root="" hub="" token_file="" binary="" uninstall=false purge=false start=true ca_file="" fingerprint="" plaintext=false tags=""
 while (($#)); do
   case $1 in
     --hub) hub=${2:?--hub needs a value}; shift 2 ;;
@@ -25,6 +25,7 @@ while (($#)); do
     --ca-file) ca_file=${2:?--ca-file needs a value}; shift 2 ;;
     --hub-fingerprint) fingerprint=${2:?--hub-fingerprint needs a value}; shift 2 ;;
     --allow-plaintext) plaintext=true; shift ;;
+    --tags) tags=${2:?--tags needs a value}; shift 2 ;;
     --binary) binary=${2:?--binary needs a value}; shift 2 ;;
     --root) root=${2:?--root needs a value}; start=false; shift 2 ;;
     --no-start) start=false; shift ;;
@@ -64,6 +65,8 @@ done
 [[ -z $token_file || -r $token_file ]] || die "cannot read the token file '$token_file'"
 [[ -z $ca_file || -r $ca_file ]] || die "cannot read the CA file '$ca_file'"
 [[ $fingerprint =~ ^[0-9A-Fa-f:]*$ ]] || die "--hub-fingerprint takes the hub certificate's SHA-256 in hex"
+# The agent checks each tag at start (MachineTags); here only that nothing can break out of the JSON string.
+[[ $tags =~ ^[A-Za-z0-9._:=,\ -]*$ ]] || die "--tags takes comma-separated tags of letters, digits, '.', '_', '-', ':' and '='"
 
 install -d -m 0755 "$root/usr/local/bin" "$unit_dir"
 install -d -m 0755 "$etc"
@@ -82,6 +85,7 @@ if [[ -n $hub || ! -f $config ]]; then
   fi
   [[ -n $fingerprint ]] && trust+=$'\n  "HubFingerprint": "'"$fingerprint"'",'
   $plaintext && trust+=$'\n  "AllowPlaintext": true,'
+  [[ -n $tags ]] && trust+=$'\n  "Tags": "'"$tags"'",'
   cat >"$config.new" <<JSON
 {
   "HubUrl": [$list],$trust

@@ -72,6 +72,12 @@ public sealed class AgentOptions
     public string? DisabledCollectors { get; set; }
 
     /// <summary>
+    /// This machine's tags, comma-separated ("prod,team:web"), sent in the hello. Viewers restricted to tags
+    /// see only machines carrying one of theirs. Rule: <see cref="SysMon.Protocol.MachineTags.Rule"/>.
+    /// </summary>
+    public string? Tags { get; set; }
+
+    /// <summary>
     /// Token the agent presents to hubs (<c>authorization: Bearer …</c> on the ingest stream). Visible ASCII, no
     /// spaces, at most <see cref="MaxTokenLength"/> characters. Prefer <see cref="TokenFile"/>: a token on the
     /// command line is visible to every user of the host through /proc.

@@ -72,4 +72,7 @@ public sealed class EmbeddedAgentOptions
 
     /// <summary>Where the embedded agent connects; default: this hub's own <c>Kestrel:Endpoints:Grpc</c> URL on loopback.</summary>
     public string? HubUrl { get; set; }
+
+    /// <summary>The hub host's tags, comma-separated, as an agent's <c>--tags</c>.</summary>
+    public string? Tags { get; set; }
 }

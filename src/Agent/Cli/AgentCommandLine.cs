@@ -71,6 +71,7 @@ internal sealed record AgentCommandLine(
           --interval MS        sample interval, 250..60000 ms                      (SampleIntervalMs)
           --top N              processes per sample, 0..100                        (TopProcesses)
           --disable A,B        collectors to switch off, e.g. gpu,containers      (DisabledCollectors)
+          --tags A,B           this machine's tags, e.g. prod,team:web            (Tags)
           --buffer-seconds N   keep unacknowledged samples this long, to replay    (BufferSeconds)
                                after a reconnect; 0..86400 s, default 900
           --ack-timeout N      leave a hub that acknowledges nothing for N s;      (AckTimeoutSeconds)
@@ -103,6 +104,7 @@ internal sealed record AgentCommandLine(
         ["--interval"] = "Agent:SampleIntervalMs",
         ["--top"] = "Agent:TopProcesses",
         ["--disable"] = "Agent:DisabledCollectors",
+        ["--tags"] = "Agent:Tags",
         ["--buffer-seconds"] = "Agent:BufferSeconds",
         ["--ack-timeout"] = "Agent:AckTimeoutSeconds",
         ["--log-level"] = "Agent:LogLevel",

@@ -35,6 +35,7 @@ internal static class SystemInfo
         hello.Platform = CollectorCatalog.PlatformName(CollectorCatalog.Current);
         hello.Collectors.Add(collectors);
         hello.InContainer = ContainerDetection.IsInContainer();
+        hello.Tags.Add(SysMon.Protocol.MachineTags.Parse(options.Tags));
         return hello;
     }
 

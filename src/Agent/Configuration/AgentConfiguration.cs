@@ -27,7 +27,7 @@ internal static class AgentConfiguration
         nameof(AgentOptions.BufferSeconds), nameof(AgentOptions.AckTimeoutSeconds),
         nameof(AgentOptions.DisabledCollectors), nameof(AgentOptions.ProcRoot), nameof(AgentOptions.SysRoot),
         nameof(AgentOptions.EtcRoot), nameof(AgentOptions.HostRoot), nameof(AgentOptions.StateDirectory), nameof(AgentOptions.LogLevel),
-        nameof(AgentOptions.LogFormat),
+        nameof(AgentOptions.LogFormat), nameof(AgentOptions.Tags),
     ];
 
     private static readonly HashSet<string> s_keys = new(Keys, StringComparer.OrdinalIgnoreCase);
@@ -151,7 +151,7 @@ internal static class AgentConfiguration
         JsonValueKind.Number => value.GetRawText(),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
-        // HubUrl and DisabledCollectors are comma-separated lists; a JSON list reads better in a file.
+        // HubUrl, DisabledCollectors and Tags are comma-separated lists; a JSON list reads better in a file.
         JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
             string.Join(',', value.EnumerateArray().Select(e => e.GetString())),
         _ => null,

@@ -69,6 +69,11 @@ internal static class AgentOptionsValidation
             errors.Add($"MachineId '{id}' may hold only letters, digits, '.', '_' and '-', at most {MachineIdentity.MaxLength} characters.");
         }
 
+        if (SysMon.Protocol.MachineTags.Problem(SysMon.Protocol.MachineTags.Parse(options.Tags)) is { } tagProblem)
+        {
+            errors.Add($"Tags: {tagProblem}");
+        }
+
         var known = CollectorCatalog.NamesFor(CollectorCatalog.Current).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var name in options.DisabledCollectorSet)
         {

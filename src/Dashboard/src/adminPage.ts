@@ -52,6 +52,14 @@ function input(name: string, placeholder: string, type = 'text'): HTMLInputEleme
   });
 }
 
+/** "prod, team:web" → ["prod", "team:web"]; the hub checks and normalises them. */
+function splitTags(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
 /** A one-line form: the inputs in equal columns, then the submit button. */
 function formRow(testid: string, width: number, inputs: HTMLElement[], submitText: string): HTMLFormElement {
   const form = el('form', { class: 'row g-2 align-items-end', 'data-testid': testid });
@@ -241,10 +249,7 @@ export class AdminPage {
     const form = formRow('new-user-form', 3, [name, password, role, tags], 'Add user');
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const tagList = tags.value
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean);
+      const tagList = splitTags(tags.value);
       void this.act(
         () =>
           post('api/admin/users', {
@@ -262,13 +267,15 @@ export class AdminPage {
   private newTokenForm(): HTMLElement {
     const name = input('name', 'what uses it (e.g. prometheus)');
     const days = input('days', 'expires in days (empty: never)', 'number');
-    const form = formRow('new-token-form', 4, [name, days], 'Create token');
+    const tags = input('tags', 'machine tags (empty: all)');
+    const form = formRow('new-token-form', 3, [name, days, tags], 'Create token');
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.act(async () => {
         const created = (await post('api/admin/api-tokens', {
           name: name.value,
           expiresInDays: days.value ? Number(days.value) : undefined,
+          tags: splitTags(tags.value),
         })) as { secret: string };
         this.showSecret(`API token "${name.value}"`, created.secret);
         form.reset();

@@ -32,6 +32,7 @@ export function toMachine(raw: unknown): Machine | null {
     bootTime: str(r.bootTime),
     online: r.online === true,
     lastSeen: str(r.lastSeen),
+    tags: Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string').slice(0, 32) : [],
   };
 }
 

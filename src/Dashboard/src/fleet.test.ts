@@ -43,6 +43,7 @@ function machine(id: string, over: Partial<Machine> = {}): Machine {
     bootTime: '',
     online: true,
     lastSeen: '2026-12-02T00:00:00Z',
+    tags: [],
     ...over,
   };
 }
@@ -221,9 +222,10 @@ describe('FleetModel', () => {
   it('filters by every word and by status', () => {
     const m = new FleetModel();
     m.applyFleet([entry('a', { hostname: 'web-1' }), entry('b', { hostname: 'db-1', online: false })]);
-    m.applyMachines([machine('a', { hostname: 'web-1', os: 'Ubuntu' })]);
+    m.applyMachines([machine('a', { hostname: 'web-1', os: 'Ubuntu', tags: ['prod', 'team:web'] })]);
     const ids = (q: Partial<typeof DEFAULT_QUERY>) => m.query({ ...DEFAULT_QUERY, ...q }).map((r) => r.id);
     expect(ids({ text: 'WEB ubuntu' })).toEqual(['a']);
+    expect(ids({ text: 'team:web' })).toEqual(['a']); // tags are matched too
     expect(ids({ text: 'web debian' })).toEqual([]);
     expect(ids({ status: 'offline' })).toEqual(['b']);
     expect(ids({ status: 'online' })).toEqual(['a']);

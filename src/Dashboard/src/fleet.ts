@@ -105,6 +105,8 @@ export function sparkRuns(
 export interface FleetRow extends Omit<FleetEntry, 'machineId' | 'timestampUnixMs' | 'load1m'> {
   id: string;
   os: string;
+  /** The machine's tags, joined by spaces: matched by the text filter. */
+  tags: string;
   load1m: number;
   /** Time of the last sample (0: none yet). */
   lastSampleMs: number;
@@ -216,6 +218,7 @@ export class FleetModel {
         id,
         hostname: id,
         os: '',
+        tags: '',
         online: false,
         cpuPercent: 0,
         memoryUsedPercent: 0,
@@ -277,8 +280,10 @@ export class FleetModel {
       const row = this.row(m.id);
       // Linux agents send the pretty name, which already holds the version ("Debian GNU/Linux 12 (bookworm)").
       const os = text(m.osVersion && !m.os.includes(m.osVersion) ? `${m.os} ${m.osVersion}`.trim() : m.os);
-      if (row.os !== os || (m.hostname && row.hostname !== m.hostname)) {
+      const tags = text(m.tags.join(' '));
+      if (row.os !== os || row.tags !== tags || (m.hostname && row.hostname !== m.hostname)) {
         row.os = os;
+        row.tags = tags;
         if (m.hostname) row.hostname = text(m.hostname);
         this.ranksStale = true;
         row.version++;
@@ -301,7 +306,7 @@ export class FleetModel {
       if (q.status === 'online' && !row.online) continue;
       if (q.status === 'offline' && row.online) continue;
       if (words.length > 0) {
-        const hay = `${row.hostname} ${row.id} ${row.os}`.toLowerCase();
+        const hay = `${row.hostname} ${row.id} ${row.os} ${row.tags}`.toLowerCase();
         if (!words.every((w) => hay.includes(w))) continue;
       }
       out.push(row);

@@ -163,6 +163,7 @@ export class MachinePage {
             `${m.cpuModel} (${m.logicalCores} threads${m.physicalCores ? `, ${m.physicalCores} cores` : ''})`,
           m.memoryTotalBytes > 0 && `${formatBytes(m.memoryTotalBytes)} RAM`,
           m.agentVersion && `agent ${m.agentVersion}`,
+          m.tags.length > 0 && `tags ${m.tags.join(', ')}`,
         ]
       : [`id ${this.machineId}`];
     setText(this.facts, parts.filter(Boolean).join(' · '));

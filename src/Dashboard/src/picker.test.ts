@@ -24,6 +24,7 @@ function machine(
     bootTime: '2026-11-25T10:00:00Z',
     online,
     lastSeen: '2026-11-25T16:40:00.123Z',
+    tags: [],
   };
 }
 

@@ -21,6 +21,8 @@ export interface Machine {
   online: boolean;
   /** ISO 8601 */
   lastSeen: string;
+  /** The tags its agent reports (--tags), e.g. "prod", "team:web". */
+  tags: string[];
 }
 
 /** sysmon.v1.CpuSample */

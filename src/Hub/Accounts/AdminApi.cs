@@ -1,4 +1,4 @@
-using SysMon.Hub.Ingest;
+using SysMon.Protocol;
 using SysMon.Hub.Registry;
 using SysMon.Hub.Security;
 
@@ -19,7 +19,8 @@ public sealed record ApiTokenDto(string Id, string Name, string CreatedBy, DateT
     public static ApiTokenDto From(ApiToken token) => new(token.Id, token.Name, token.CreatedBy, token.CreatedAt, token.ExpiresAt, token.Tags);
 }
 
-public sealed record NewApiToken(string? Name, double? ExpiresInDays);
+/// <param name="Tags">Restricts the token to machines with one of these tags; none: the creator's own restriction.</param>
+public sealed record NewApiToken(string? Name, double? ExpiresInDays, string[]? Tags = null);
 
 public sealed record NewEnrollmentToken(double? ExpiresInHours, string? Note);
 
@@ -53,12 +54,11 @@ public static class AdminApi
     /// <summary>Tags as machines carry them (lower case, trimmed, no duplicates), or null when one is invalid. Pure.</summary>
     public static string[]? CleanTags(string[]? tags)
     {
-        var cleaned = (tags ?? []).Select(tag => tag.Trim().ToLowerInvariant()).Where(tag => tag.Length > 0).Distinct().ToArray();
-        return cleaned.Length <= AgentMessageRules.MaxTags && cleaned.All(AgentMessageRules.IsValidTag) ? cleaned : null;
+        var cleaned = MachineTags.Normalize(tags ?? []);
+        return MachineTags.Problem(cleaned) is null ? cleaned : null;
     }
 
-    private static IResult InvalidTags() => Results.Problem(statusCode: 400, title: "Invalid tags",
-        detail: $"At most {AgentMessageRules.MaxTags} tags, each {AgentMessageRules.TagRule}.");
+    private static IResult InvalidTags() => Results.Problem(statusCode: 400, title: "Invalid tags", detail: $"Tags: {MachineTags.Rule}.");
 
     private static async Task<IResult> CreateUserAsync(NewUser request, HttpContext context, IUserStore users, AccountAudit audit, TimeProvider time)
     {
@@ -190,9 +190,13 @@ public static class AdminApi
         {
             return Results.Problem(statusCode: 400, title: "Invalid expiry", detail: "Expiry is 0 to 3660 days; leave it out for a token that lasts until revoked.");
         }
+        if (CleanTags(request.Tags) is not { } tags)
+        {
+            return InvalidTags();
+        }
         var now = time.GetUtcNow();
         var (token, secret) = await tokens.CreateAsync(name, context.User.Identity!.Name!, now,
-            request.ExpiresInDays is { } d ? now.AddDays(d) : null, context.User.Tags());
+            request.ExpiresInDays is { } d ? now.AddDays(d) : null, tags.Length > 0 ? tags : context.User.Tags());
         await audit.RecordAsync(context, AuditActions.ApiTokenCreated, token.Id, name);
         return Results.Ok(new { token = ApiTokenDto.From(token), secret });
     }

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using SysMon.Hub.Accounts;
 using SysMon.Hub.Realtime;
 using SysMon.Hub.Registry;
 
@@ -9,24 +11,27 @@ public static class MachinesApi
 {
     public static IEndpointRouteBuilder MapMachinesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/machines").AddEndpointFilter(RedisOutageFilter.AsServiceUnavailable);
+        var api = app.MapGroup("/api/machines").AddEndpointFilter(RedisOutageFilter.AsServiceUnavailable)
+            .AddEndpointFilter(MachineAccess.OnlyVisibleMachines);
         api.MapGet("/", ListMachinesAsync);
         api.MapGet("/{id}", GetMachineAsync);
         api.MapHistoryApi();
         // The fleet's numbers in one request, so the fleet page draws before its SignalR connection is up.
-        app.MapGet("/api/fleet", (IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time) =>
-                FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter))
+        app.MapGet("/api/fleet", (IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time, ClaimsPrincipal user) =>
+                FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter, MachineAccess.Restriction(user)))
             .AddEndpointFilter(RedisOutageFilter.AsServiceUnavailable);
         return app;
     }
 
     /// <summary>Every machine any hub has seen, sorted by host name.</summary>
-    public static async Task<IResult> ListMachinesAsync(IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time)
+    public static async Task<IResult> ListMachinesAsync(IMachineRegistry registry, IOptions<HubOptions> options, TimeProvider time, ClaimsPrincipal user)
     {
         var now = time.GetUtcNow();
         var offlineAfter = options.Value.OfflineAfter;
+        var restriction = MachineAccess.Restriction(user);
         var machines = await registry.ListAsync();
         return Results.Ok(machines
+            .Where(m => MachineAccess.CanSee(restriction, m.Hello.Tags))
             .Select(m => MachineDto.From(m, now, offlineAfter))
             .OrderBy(m => m.Hostname, StringComparer.OrdinalIgnoreCase)
             .ThenBy(m => m.Id, StringComparer.Ordinal));
@@ -77,6 +82,9 @@ public sealed record MachineDto(
     bool Online,
     DateTimeOffset? LastSeen)
 {
+    /// <summary>The tags its agent reports (<c>--tags</c>).</summary>
+    public string[] Tags { get; init; } = [];
+
     /// <summary>The latest sample (the shape of a live <c>sample</c> message); only in the one-machine answer.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public LiveSample? LastSample { get; init; }
@@ -90,6 +98,9 @@ public sealed record MachineDto(
             h.MachineId, h.Hostname, os, h.OsVersion, h.KernelVersion, h.Architecture, h.CpuModel,
             h.LogicalCores, h.PhysicalCores, h.MemoryTotalBytes, h.AgentVersion,
             h.BootTimeUnixSeconds > 0 ? DateTimeOffset.FromUnixTimeSeconds(h.BootTimeUnixSeconds) : null,
-            m.IsOnline(now, offlineAfter), m.LastSeen);
+            m.IsOnline(now, offlineAfter), m.LastSeen)
+        {
+            Tags = [.. h.Tags],
+        };
     }
 }

@@ -32,6 +32,7 @@ public static class EmbeddedAgentExtensions
             agent.HubUrl = hubUrl;
             agent.MachineId = options.MachineId;
             agent.Token = credential?.Secret;
+            agent.Tags = options.Tags;
         });
         return builder;
     }

@@ -56,6 +56,7 @@ public sealed class AgentIngestService(
         using var session = new AgentSession(hello.MachineId, Guid.NewGuid().ToString("N"), responseStream, context.CancellationToken)
         {
             Hostname = hello.Hostname,
+            Tags = [.. hello.Tags],
         };
         var cancellationToken = session.Aborted;
         sessions.Add(session);

@@ -1,4 +1,5 @@
 using SysMon.Hub.Registry;
+using SysMon.Protocol;
 using SysMon.Protocol.V1;
 
 namespace SysMon.Hub.Ingest;
@@ -20,12 +21,6 @@ public static class AgentMessageRules
     public const int MaxGpus = 64;
     public const int MaxContainers = 1024;
     public const int MaxCollectors = 64;
-    public const int MaxTags = 32;
-    public const string TagRule = "1 to 40 characters: lower-case letters, digits, '.', '_', '-', ':' and '='";
-
-    /// <summary>A machine tag (set on the agent, matched against viewers' tag restrictions). Pure.</summary>
-    public static bool IsValidTag(string tag) =>
-        tag.Length is > 0 and <= 40 && tag.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-' or ':' or '=');
 
     /// <summary>Returns why <paramref name="hello"/> is refused, or null; cleans its text fields in place.</summary>
     public static string? CheckHello(Hello hello)
@@ -51,6 +46,13 @@ public static class AgentMessageRules
             return $"Too many collectors in the hello (at most {MaxCollectors}).";
         }
         CleanAll(hello.Collectors);
+        var tags = MachineTags.Normalize(hello.Tags);
+        if (MachineTags.Problem(tags) is { } tagProblem)
+        {
+            return tagProblem;
+        }
+        hello.Tags.Clear();
+        hello.Tags.Add(tags);
         return null;
     }
 

@@ -58,6 +58,9 @@ public sealed class AgentSession(string machineId, string connectionId, IServerS
     public string ConnectionId { get; } = connectionId;
     public string Hostname { get; set; } = "";
 
+    /// <summary>The machine's tags from its hello, for fleet viewers restricted to tags.</summary>
+    public IReadOnlyList<string> Tags { get; set; } = [];
+
     /// <summary>Cancelled when the agent goes away or the hub drops the stream.</summary>
     public CancellationToken Aborted => _aborted.Token;
 

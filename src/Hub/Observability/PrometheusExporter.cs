@@ -20,12 +20,13 @@ public static class PrometheusExporter
     public static IEndpointRouteBuilder MapPrometheusMetrics(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", async (IMachineRegistry registry, HubMetrics metrics, AgentSessions sessions, IOptions<HubOptions> options,
-            TimeProvider time, HubInstance instance) =>
+            TimeProvider time, HubInstance instance, System.Security.Claims.ClaimsPrincipal user) =>
         {
             IReadOnlyList<MachineRecord>? machines = null;
             try
             {
-                machines = await registry.ListAsync(withLastSample: true);
+                var restriction = Accounts.MachineAccess.Restriction(user);
+                machines = [.. (await registry.ListAsync(withLastSample: true)).Where(m => Accounts.MachineAccess.CanSee(restriction, m.Hello.Tags))];
             }
             catch (Exception ex) when (RedisOutage.Is(ex))
             {

@@ -23,7 +23,7 @@ public sealed class FleetPublisher(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var records = Collect();
+                var (records, byTag) = Collect();
                 if (records.Count == 0)
                 {
                     continue;
@@ -31,6 +31,10 @@ public sealed class FleetPublisher(
                 try
                 {
                     await hub.Clients.Group(HubNames.FleetGroup).SendAsync(HubNames.FleetMethod, records, stoppingToken);
+                    foreach (var (tag, tagged) in byTag)
+                    {
+                        await hub.Clients.Group(HubNames.FleetTagGroup(tag)).SendAsync(HubNames.FleetMethod, tagged, stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (RedisOutage.Is(ex))
                 {
@@ -44,24 +48,34 @@ public sealed class FleetPublisher(
         }
     }
 
-    internal List<FleetRecord> Collect()
+    /// <summary>The records for the fleet group, and the same records again per tag, for viewers restricted to tags.</summary>
+    internal (List<FleetRecord> All, Dictionary<string, List<FleetRecord>> ByTag) Collect()
     {
         var records = new List<FleetRecord>();
+        var byTag = new Dictionary<string, List<FleetRecord>>(StringComparer.Ordinal);
+        void Add(FleetRecord record, IReadOnlyList<string> tags)
+        {
+            records.Add(record);
+            foreach (var tag in tags)
+            {
+                (byTag.TryGetValue(tag, out var list) ? list : byTag[tag] = []).Add(record);
+            }
+        }
         foreach (var session in sessions.All)
         {
             if (session.Changed && session.Latest is { } latest)
             {
                 session.Changed = false;
-                records.Add(FleetRecord.From(session.MachineId, session.Hostname, online: true, latest));
+                Add(FleetRecord.From(session.MachineId, session.Hostname, online: true, latest), session.Tags);
             }
         }
         while (sessions.TryTakeDeparted(out var departed))
         {
             if (!sessions.All.Any(s => s.MachineId == departed.MachineId))
             {
-                records.Add(FleetRecord.From(departed.MachineId, departed.Hostname, online: false, departed.Latest));
+                Add(FleetRecord.From(departed.MachineId, departed.Hostname, online: false, departed.Latest), departed.Tags);
             }
         }
-        return records;
+        return (records, byTag);
     }
 }

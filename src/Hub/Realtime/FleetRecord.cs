@@ -28,10 +28,11 @@ public sealed record FleetRecord(
     /// A record of every machine any hub has seen, from the registry: what a new fleet viewer gets first,
     /// over SignalR (<c>SubscribeFleet</c>) or REST (<c>GET api/fleet</c>).
     /// </summary>
-    public static async Task<List<FleetRecord>> SnapshotAsync(IMachineRegistry registry, DateTimeOffset now, TimeSpan offlineAfter)
+    public static async Task<List<FleetRecord>> SnapshotAsync(IMachineRegistry registry, DateTimeOffset now, TimeSpan offlineAfter,
+        IReadOnlySet<string>? restriction = null)
     {
         var machines = await registry.ListAsync(withLastSample: true);
-        return machines.Select(m => From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
+        return machines.Where(m => Accounts.MachineAccess.CanSee(restriction, m.Hello.Tags)).Select(m => From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
     }
 
     public static FleetRecord From(string machineId, string hostname, bool online, Sample? sample)

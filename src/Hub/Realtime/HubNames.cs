@@ -24,6 +24,12 @@ public static class HubNames
     /// <summary>Group of the fleet viewers.</summary>
     public const string FleetGroup = "fleet";
 
+    /// <summary>
+    /// Group of the fleet viewers restricted to a tag: they get only the records of machines carrying it,
+    /// instead of the whole <see cref="FleetGroup"/>.
+    /// </summary>
+    public static string FleetTagGroup(string tag) => "fleet-tag:" + tag;
+
     /// <summary>Group of the viewers of one machine. The prefix keeps machine ids from colliding with other groups.</summary>
     public static string MachineGroup(string machineId) => "machine:" + machineId;
 }

@@ -38,11 +38,15 @@ public sealed class MonitorHub(
     /// <summary>Starts sending <c>fleet</c> updates; sends a record of every known machine at once.</summary>
     public async Task SubscribeFleet()
     {
-        await Groups.AddToGroupAsync(Context.ConnectionId, HubNames.FleetGroup, Context.ConnectionAborted);
+        var restriction = MachineAccess.Restriction(Context.User!);
+        foreach (var group in FleetGroups(restriction))
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+        }
         List<FleetRecord> snapshot;
         try
         {
-            snapshot = await FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter);
+            snapshot = await FleetRecord.SnapshotAsync(registry, time.GetUtcNow(), options.Value.OfflineAfter, restriction);
         }
         catch (Exception ex) when (RedisOutage.Is(ex))
         {
@@ -53,13 +57,39 @@ public sealed class MonitorHub(
     }
 
     /// <summary>Stops the fleet updates to this viewer.</summary>
-    public Task UnsubscribeFleet() =>
-        Groups.RemoveFromGroupAsync(Context.ConnectionId, HubNames.FleetGroup, Context.ConnectionAborted);
+    public async Task UnsubscribeFleet()
+    {
+        foreach (var group in FleetGroups(MachineAccess.Restriction(Context.User!)))
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+        }
+    }
+
+    /// <summary>The whole fleet's group, or one group per tag for a viewer restricted to tags.</summary>
+    private static IEnumerable<string> FleetGroups(IReadOnlySet<string>? restriction) =>
+        restriction is null ? [HubNames.FleetGroup] : restriction.Select(HubNames.FleetTagGroup);
 
     /// <summary>Starts sending <c>sample</c> messages of <paramref name="machineId"/>; sends its last known sample at once.</summary>
     public async Task Subscribe(string machineId)
     {
         EnsureValid(machineId);
+        if (MachineAccess.Restriction(Context.User!) is { } restriction)
+        {
+            MachineRecord? machine;
+            try
+            {
+                machine = await registry.GetAsync(machineId);
+            }
+            catch (Exception ex) when (RedisOutage.Is(ex))
+            {
+                throw new HubException("Cannot check which machines you may see right now (Redis unavailable); retry shortly.");
+            }
+            if (machine is null || !MachineAccess.CanSee(restriction, machine.Hello.Tags))
+            {
+                // The same answer for a machine that does not exist: a restricted viewer learns nothing of the others.
+                throw new HubException($"Unknown machine '{machineId}'.");
+            }
+        }
         await Groups.AddToGroupAsync(Context.ConnectionId, HubNames.MachineGroup(machineId), Context.ConnectionAborted);
         Sample? last;
         try

@@ -33,6 +33,16 @@ public class AgentCommandLineTests
     }
 
     [Fact]
+    public void TagsMapToTheirKey()
+    {
+        var parsed = AgentCommandLine.Parse(["--tags", "prod,team:web"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal("prod,team:web", parsed.Settings["Agent:Tags"]);
+        Assert.Contains("--tags", AgentCommandLine.Usage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HostRootMapsToItsConfigurationKey()
     {
         var parsed = AgentCommandLine.Parse(["--host-root", "/host"]);

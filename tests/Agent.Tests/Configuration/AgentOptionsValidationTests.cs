@@ -1,3 +1,4 @@
+using SysMon.Agent.Collectors;
 using SysMon.Agent.Configuration;
 
 namespace SysMon.Agent.Tests.Configuration;
@@ -59,6 +60,39 @@ public class AgentOptionsValidationTests
 
         Assert.Contains("'gpus'", error, StringComparison.Ordinal);
         Assert.Contains("processes", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("prod,Team:Web", null)]
+    [InlineData(" prod , prod ,", null)]
+    [InlineData("prod,a b", "'a b'")]
+    [InlineData("<script>", "'<script>'")]
+    public void TagsFollowTheRuleTheHubApplies(string tags, string? named)
+    {
+        var options = Valid();
+        options.Tags = tags;
+
+        var errors = AgentOptionsValidation.Validate(options);
+
+        if (named is null)
+        {
+            Assert.Empty(errors);
+            return;
+        }
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Tags: Invalid tag " + named, error, StringComparison.Ordinal);
+        Assert.Contains("lower-case letters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TagsGoIntoTheHelloNormalised()
+    {
+        var options = Valid();
+        options.Tags = "Prod, team:web,prod";
+
+        var hello = SystemInfo.ReadPlatformHello(options, "m1", 1000, ["cpu"]);
+
+        Assert.Equal(["prod", "team:web"], hello.Tags);
     }
 
     [Theory]

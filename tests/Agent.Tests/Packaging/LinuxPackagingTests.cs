@@ -39,7 +39,7 @@ public sealed class LinuxPackagingTests : IDisposable
         File.WriteAllText(token, "s3cret\n");
 
         var (exitCode, output) = await RunAsync("bash", Script, "--root", root, "--binary", AgentExecutable.Dll,
-            "--hub", "http://hub-a:5001, http://hub-b:5001", "--token-file", token, "--allow-plaintext");
+            "--hub", "http://hub-a:5001, http://hub-b:5001", "--token-file", token, "--allow-plaintext", "--tags", "prod,team:web");
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
@@ -57,6 +57,7 @@ public sealed class LinuxPackagingTests : IDisposable
             Assert.Equal(["http://hub-a:5001", "http://hub-b:5001"],
                 json.RootElement.GetProperty("HubUrl").EnumerateArray().Select(e => e.GetString()));
             Assert.True(json.RootElement.GetProperty("AllowPlaintext").GetBoolean(), "plain http:// to other hosts was chosen explicitly");
+            Assert.Equal("prod,team:web", json.RootElement.GetProperty("Tags").GetString());
         }
 
         // The agent itself accepts the settings file the script wrote.
