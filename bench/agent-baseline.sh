@@ -11,7 +11,7 @@ agent_dll=artifacts/bin/SysMon.Agent/release/sysmon-agent.dll
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 web=$(port); grpc=$(port)
 Kestrel__Endpoints__Web__Url=http://127.0.0.1:$web Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$grpc \
-  EmbeddedAgent__Enabled=false Logging__LogLevel__Default=Warning dotnet "$hub_dll" >/tmp/sysmon-bench-hub.log 2>&1 &
+  EmbeddedAgent__Enabled=false Security__AgentAuthentication=Off Logging__LogLevel__Default=Warning dotnet "$hub_dll" >/tmp/sysmon-bench-hub.log 2>&1 &
 hub=$!
 trap 'kill $hub $agent 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$web/healthz" >/dev/null; do sleep 0.2; done

@@ -30,7 +30,7 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; [[ -n ${sleepers:-} ]] && kil
 trap cleanup EXIT
 
 Kestrel__Endpoints__Web__Url=http://127.0.0.1:$web Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$grpc \
-  EmbeddedAgent__Enabled=false Logging__LogLevel__Default=Warning \
+  EmbeddedAgent__Enabled=false Security__AgentAuthentication=Off Logging__LogLevel__Default=Warning \
   dotnet artifacts/bin/SysMon.Hub/release/SysMon.Hub.dll >"$out/hub.log" 2>&1 &
 pids+=($!)
 deadline=$((SECONDS + 60))

@@ -36,7 +36,7 @@ trap cleanup EXIT
 
 web=$(port); grpc=$(port)
 Kestrel__Endpoints__Web__Url=http://127.0.0.1:$web Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$grpc \
-  EmbeddedAgent__MachineId=dashperf-self Hub__FleetIntervalMs=1000 Logging__LogLevel__Default=Warning \
+  EmbeddedAgent__MachineId=dashperf-self Hub__FleetIntervalMs=1000 Security__AgentAuthentication=Off Logging__LogLevel__Default=Warning \
   "${server_cpu[@]}" dotnet artifacts/bin/SysMon.Hub/release/SysMon.Hub.dll >"$logs/hub.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$web/healthz" >/dev/null && break; sleep 0.2; done

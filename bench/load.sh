@@ -56,7 +56,7 @@ grpc_urls=(); web_urls=(); hub_pids=()
 for n in $(seq 1 "$hubs"); do
   web=$(port); grpc=$(port)
   Kestrel__Endpoints__Web__Url=http://127.0.0.1:$web Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$grpc \
-    ConnectionStrings__Redis=127.0.0.1:$rport EmbeddedAgent__Enabled=false Hub__InstanceId=hub-$n \
+    ConnectionStrings__Redis=127.0.0.1:$rport EmbeddedAgent__Enabled=false Security__AgentAuthentication=Off Hub__InstanceId=hub-$n \
     Logging__LogLevel__Default=Warning env "${hub_env[@]}" dotnet "$hub_dll" >"$logs/hub-$n.log" 2>&1 &
   hub_pids+=($!); pids+=($!)
   grpc_urls+=("http://127.0.0.1:$grpc"); web_urls+=("http://127.0.0.1:$web")

@@ -29,7 +29,22 @@ public sealed partial class SignInBrowserTests
         page.SetDefaultTimeout(30_000);
         await Chromium.TrapCspViolationsAsync(page);
         var errors = Chromium.CollectErrors(page);
+        try
+        {
+            await WalkThroughAsync(page, hub, machineId, errors);
+        }
+        catch (Exception ex)
+        {
+            // What the page showed and what the hub said, so a failure on CI can be read without rerunning it.
+            await page.ScreenshotAsync(new() { Path = Chromium.ArtifactPath("sign-in-failure.png"), FullPage = true }).WithTimeout();
+            throw new InvalidOperationException($"{ex.Message}\nURL: {page.Url}\nPage errors: {string.Join(" | ", errors)}\nHub log (tail):\n{Tail(hub.Output)}", ex);
+        }
+    }
 
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+
+    private static async Task WalkThroughAsync(IPage page, HubProcess hub, string machineId, List<string> errors)
+    {
         // First run: this host sees the fleet without signing in, and is offered the setup.
         await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
         await Assertions.Expect(page.Locator($"[data-fleet-row=\"{machineId}\"]")).ToBeVisibleAsync().WithTimeout();

@@ -145,3 +145,16 @@ public sealed class AccountRulesTests
     [InlineData("0123456789012345678901234567890123456789x")]
     public void InvalidTagsAreRefused(string tag) => Assert.Null(AdminApi.CleanTags([tag]));
 }
+
+public sealed class FirstRunNoticeTests
+{
+    [Theory]
+    [InlineData("http://localhost:5000", "http://localhost:5000")]
+    [InlineData("http://0.0.0.0:5000", "http://localhost:5000")]
+    [InlineData("http://*:8080", "http://localhost:8080")]
+    [InlineData("http://[::]:5000", "http://localhost:5000")]
+    [InlineData("https://hub.example.com:443", "https://hub.example.com")]
+    [InlineData(null, "http://localhost:5000")]
+    public void TheSetupLinkIsTheWebEndpointAsABrowserHereOpensIt(string? endpoint, string url) =>
+        Assert.Equal(url, SysMon.Hub.Accounts.FirstRunNotice.DashboardUrl(endpoint));
+}

@@ -33,6 +33,18 @@ public sealed class AgentAuthenticationTests(HubFactory hub) : IClassFixture<Hub
     }
 
     [Fact]
+    public async Task AHubLeftAtItsDefaultsRefusesAnAgentWithoutAToken()
+    {
+        await using var defaults = new HubFactory { AgentAuthentication = null };
+        using var call = defaults.CreateIngestClient().Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = Hello(Id("unenrolled")) }).WithTimeout();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WithTimeout());
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
     public async Task AnEnrolledAgentGetsItsCredentialOnceThenStreamsWithIt()
     {
         var enrollment = await Store.CreateEnrollmentTokenAsync(TimeSpan.FromHours(1), "test");

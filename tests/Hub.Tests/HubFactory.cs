@@ -18,8 +18,18 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         builder.UseSetting("Hub:SampleIntervalMs", "2000");
         builder.UseSetting("Hub:TopProcesses", "7");
         builder.UseSetting("Hub:FleetIntervalMs", "250");
+        if (AgentAuthentication is { } mode)
+        {
+            builder.UseSetting("Security:AgentAuthentication", mode);
+        }
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new FromPeer(this)));
     }
+
+    /// <summary>
+    /// Off by default here: most tests are about what happens on a stream, not who may open one.
+    /// AgentAuthenticationTests turn it on; null leaves the hub's own default (Required).
+    /// </summary>
+    public string? AgentAuthentication { get; init; } = "Off";
 
     /// <summary>The address the hub sees requests come from: loopback unless a test plays another host.</summary>
     public System.Net.IPAddress PeerAddress { get; init; } = System.Net.IPAddress.Loopback;

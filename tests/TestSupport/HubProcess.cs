@@ -38,6 +38,9 @@ public sealed class HubProcess : IAsyncDisposable
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Hub__InstanceId"] = name,
             ["EmbeddedAgent__Enabled"] = "false",
+            // Most end-to-end tests are about streams, failover and viewers, with simulated agents that do not
+            // enroll; AgentEnrollmentTests and the default-hub tests set "Required" (the hub's default) themselves.
+            ["Security__AgentAuthentication"] = "Off",
             ["Logging__LogLevel__Default"] = "Information",
         };
         if (redis is not null)

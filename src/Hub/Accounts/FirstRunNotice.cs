@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using SysMon.Hub.Observability;
 using SysMon.Hub.Security;
@@ -16,7 +14,6 @@ public sealed class FirstRunNotice(
     SessionRevocations revocations,
     IOptions<SecurityOptions> security,
     HubMetrics metrics,
-    IServer server,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
     ILogger<FirstRunNotice> logger) : BackgroundService
@@ -30,6 +27,12 @@ public sealed class FirstRunNotice(
                 "ANONYMOUS VIEWERS ALLOWED (Security:AllowUnauthenticatedNetwork=true): anyone who can reach this hub can read every " +
                 "process and command line of the fleet without signing in. Keep it on a trusted network, or create users and turn this off.");
         }
+        if (security.Value.AgentAuthentication == AgentAuthenticationMode.Off)
+        {
+            logger.LogWarning(
+                "AGENTS ARE NOT AUTHENTICATED (Security:AgentAuthentication=Off): anyone who reaches the gRPC port can publish " +
+                "machines and samples, under any machine id.");
+        }
         await revocations.ListenAsync(stoppingToken);
         await WhenStartedAsync(stoppingToken);
         bool? hasUsers;
@@ -41,14 +44,30 @@ public sealed class FirstRunNotice(
         {
             return;
         }
-        var web = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "the dashboard";
+        var web = DashboardUrl(configuration["Kestrel:Endpoints:Web:Url"]);
         var exposed = NetworkExposure.ExposedUrls(configuration);
         logger.LogWarning(
-            "No users yet: the dashboard is open without sign-in to this host only ({Url}); " +
-            (exposed.Count > 0 ? $"requests from other hosts to {string.Join(", ", exposed)} get 401 until then. " : "") +
-            "To require sign-in, create the first admin: open {Url}/setup here and enter the setup code {SetupCode}, " +
+            "No users yet: the dashboard is open without sign-in to this host only ({Url})" +
+            (exposed.Count > 0 ? $"; requests from other hosts to {string.Join(", ", exposed)} get 401 until then" : "") +
+            ". To require sign-in, create the first admin: open {SetupUrl} here and enter the setup code {SetupCode}, " +
             "or run 'SysMon.Hub users add NAME --role admin' against the same Redis.",
-            web, web.TrimEnd('/'), firstRun.SetupCode);
+            web, web + "/#/setup", firstRun.SetupCode);
+    }
+
+    /// <summary>The web endpoint as a browser on this host would open it: a wildcard bind address becomes localhost. Pure.</summary>
+    internal static string DashboardUrl(string? endpointUrl)
+    {
+        var url = string.IsNullOrWhiteSpace(endpointUrl) ? "http://localhost:5000" : endpointUrl;
+        if (!Uri.TryCreate(NetworkExposure.WithParsableWildcards(url), UriKind.Absolute, out var uri))
+        {
+            return url;
+        }
+        var builder = new UriBuilder(uri);
+        if (builder.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            builder.Host = "localhost";
+        }
+        return builder.Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private Task WhenStartedAsync(CancellationToken stoppingToken)

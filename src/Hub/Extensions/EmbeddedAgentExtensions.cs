@@ -21,7 +21,7 @@ public static class EmbeddedAgentExtensions
         // Where agents must authenticate, the hub's own agent carries a random in-process secret that the
         // authenticator recognises: nothing to enroll, nothing written to disk.
         var required = builder.Configuration.GetValue<AgentAuthenticationMode?>($"{SecurityOptions.SectionName}:{nameof(SecurityOptions.AgentAuthentication)}")
-            == AgentAuthenticationMode.Required;
+            != AgentAuthenticationMode.Off;
         var credential = required ? new EmbeddedAgentCredential(AgentSecrets.New(AgentSecrets.CredentialPrefix)) : null;
         if (credential is not null)
         {

@@ -34,11 +34,11 @@ public sealed class SecurityOptions
     public int SignInAttemptsPerMinute { get; set; } = 10;
 
     /// <summary>
-    /// <c>Required</c>: every agent presents an enrollment token (once) or its own credential, and may
-    /// publish only for its own machine id. <c>Off</c> (for now the default, until people can sign in
-    /// and a first run can create tokens from the dashboard): agents are not checked.
+    /// <c>Required</c>, the default: every agent presents an enrollment token (once) or its own credential,
+    /// and may publish only for its own machine id; the hub's built-in agent needs nothing. <c>Off</c>:
+    /// agents are not checked (a lab, or a benchmark of the hub alone), logged as a warning at every start.
     /// </summary>
-    public AgentAuthenticationMode AgentAuthentication { get; set; } = AgentAuthenticationMode.Off;
+    public AgentAuthenticationMode AgentAuthentication { get; set; } = AgentAuthenticationMode.Required;
 
     /// <summary>
     /// PEM file of the CA that issues agents' client certificates. Set: the https:// gRPC endpoint requires a
