@@ -158,3 +158,41 @@ public sealed class FirstRunNoticeTests
     public void TheSetupLinkIsTheWebEndpointAsABrowserHereOpensIt(string? endpoint, string url) =>
         Assert.Equal(url, SysMon.Hub.Accounts.FirstRunNotice.DashboardUrl(endpoint));
 }
+
+public sealed class SingleSignOnRulesTests
+{
+    private static System.Security.Claims.ClaimsPrincipal Claims(params (string Type, string Value)[] claims) =>
+        new(new System.Security.Claims.ClaimsIdentity(claims.Select(c => new System.Security.Claims.Claim(c.Type, c.Value)), "test"));
+
+    [Fact]
+    public void TheNameComesFromTheNamedClaimThenEmailThenSubjectAndFollowsTheNameRule()
+    {
+        Assert.Equal("alice", SingleSignOn.NameFrom(Claims(("preferred_username", "Alice"), ("email", "a@x.org")), "preferred_username"));
+        Assert.Equal("a@x.org", SingleSignOn.NameFrom(Claims(("email", "A@x.org"), ("sub", "123")), "preferred_username"));
+        Assert.Equal("123", SingleSignOn.NameFrom(Claims(("sub", "123")), "preferred_username"));
+        Assert.Equal("jane-doe-ops", SingleSignOn.NameFrom(Claims(("preferred_username", "Jane Doe/Ops")), "preferred_username"));
+        Assert.Null(SingleSignOn.NameFrom(Claims(), "preferred_username"));
+        Assert.Equal(64, SingleSignOn.NameFrom(Claims(("sub", new string('x', 100))), "preferred_username")!.Length);
+    }
+
+    [Fact]
+    public void GroupsDecideTheRoleAndAnEmptyViewerListLetsEveryoneView()
+    {
+        var strict = new OidcOptions { AdminValues = ["ops-admins"], ViewerValues = ["ops"] };
+        Assert.Equal(Role.Admin, SingleSignOn.RoleFrom(["ops", "ops-admins"], strict));
+        Assert.Equal(Role.Viewer, SingleSignOn.RoleFrom(["ops"], strict));
+        Assert.Null(SingleSignOn.RoleFrom(["finance"], strict));
+        Assert.Null(SingleSignOn.RoleFrom([], strict));
+
+        var open = new OidcOptions { AdminValues = ["ops-admins"] };
+        Assert.Equal(Role.Viewer, SingleSignOn.RoleFrom([], open));
+    }
+
+    [Fact]
+    public void ItIsOnOnlyWithAnAuthorityAndAClient()
+    {
+        Assert.False(new OidcOptions().Enabled);
+        Assert.False(new OidcOptions { Authority = "https://id.example" }.Enabled);
+        Assert.True(new OidcOptions { Authority = "https://id.example", ClientId = "sysmon" }.Enabled);
+    }
+}

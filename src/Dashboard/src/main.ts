@@ -67,7 +67,7 @@ if (firstRoute.page === 'fleet') {
 // ---- who is looking ----
 const sessionReady: Promise<Session | null> = loadSession().then(
   (s) => {
-    if (s.kind === 'none') requireSignIn();
+    if (s.kind === 'none') requireSignIn(s);
     else showAccountBar(byId('account-bar'), byId('setup-banner'), s);
     return s;
   },
@@ -82,14 +82,14 @@ function isSignInError(e: unknown): boolean {
 }
 
 /** Stops talking to the hub and shows the sign-in form in place of the dashboard. */
-function requireSignIn(): void {
+function requireSignIn(s: Session): void {
   stopPolling();
   void hub.stop();
   byId('app-row').hidden = true;
   byId('setup-banner').hidden = true;
   const auth = byId('auth-view');
   auth.hidden = false;
-  showSignIn(auth);
+  showSignIn(auth, s);
 }
 
 const stopPolling = pollMachines(
@@ -107,7 +107,7 @@ const stopPolling = pollMachines(
     if (isSignInError(e)) {
       // The session ended (signed out everywhere, expired, deleted): ask the hub who we are now.
       void loadSession().then((s) => {
-        if (s.kind === 'none') requireSignIn();
+        if (s.kind === 'none') requireSignIn(s);
       });
       return;
     }
@@ -240,7 +240,8 @@ function showSettings(page: 'account' | 'admin' | 'setup'): void {
   hideSettings();
   const mine = ++visit;
   void sessionReady.then((s) => {
-    if (mine !== visit || !s || s.kind === 'none') return;
+    // Someone who must sign in sees only the sign-in form, or the first-run setup when this host may do it.
+    if (mine !== visit || !s || (s.kind === 'none' && !(page === 'setup' && s.setupAvailable))) return;
     if (page === 'setup') {
       document.title = 'Setup · SysMon';
       byId('app-row').hidden = true;

@@ -10,6 +10,7 @@ describe('parseSession', () => {
         role: 'admin',
         setupAvailable: false,
         totpEnabled: true,
+        singleSignOn: 'Keycloak',
         csrfToken: 't',
       }),
     ).toEqual({
@@ -18,6 +19,7 @@ describe('parseSession', () => {
       role: 'admin',
       setupAvailable: false,
       totpEnabled: true,
+      singleSignOn: 'Keycloak',
       csrfToken: 't',
     });
   });

@@ -13,6 +13,8 @@ export interface Session {
   /** This host may create the first admin. */
   setupAvailable: boolean;
   totpEnabled: boolean;
+  /** What the single sign-on button names ("Sign in with …"), or null when the hub has none. */
+  singleSignOn: string | null;
   csrfToken: string;
 }
 
@@ -27,6 +29,7 @@ export function parseSession(raw: unknown): Session {
     role: r.role === 'admin' || r.role === 'viewer' ? r.role : null,
     setupAvailable: r.setupAvailable === true,
     totpEnabled: r.totpEnabled === true,
+    singleSignOn: typeof r.singleSignOn === 'string' && r.singleSignOn ? r.singleSignOn.slice(0, 100) : null,
     csrfToken: typeof r.csrfToken === 'string' ? r.csrfToken : '',
   };
 }

@@ -54,9 +54,12 @@ function value(form: HTMLFormElement, name: string): string {
   return (form.elements.namedItem(name) as HTMLInputElement | null)?.value ?? '';
 }
 
-/** Replaces `host`'s content with the sign-in form. */
-export function showSignIn(host: HTMLElement): void {
+/** Replaces `host`'s content with the sign-in form (and single sign-on, when the hub has it). */
+export function showSignIn(host: HTMLElement, session: Session): void {
   const { card: box, form, error } = card('Sign in to SysMon', 'sign-in-form');
+  // The hub sends people back here with ?sso_error= when the provider's answer was refused.
+  const ssoError = new URLSearchParams(location.search).get('sso_error');
+  if (ssoError) showError(error, new ApiError(401, 'Single sign-on failed', ssoError.slice(0, 300)));
   const code = field('Code from your authenticator app', 'code', 'text', {
     inputmode: 'numeric',
     autocomplete: 'one-time-code',
@@ -74,6 +77,21 @@ export function showSignIn(host: HTMLElement): void {
     code,
     el('button', { class: 'btn btn-primary w-100', type: 'submit' }, 'Sign in'),
   );
+  if (session.singleSignOn) {
+    form.append(
+      el('div', { class: 'text-center small sm-muted my-2' }, 'or'),
+      el(
+        'a',
+        { class: 'btn btn-outline-primary w-100', href: 'api/session/sso', 'data-testid': 'sso' },
+        `Sign in with ${session.singleSignOn}`,
+      ),
+    );
+  }
+  if (session.setupAvailable) {
+    form.append(
+      el('a', { class: 'd-block small mt-3', href: '#/setup' }, 'Create the first admin (this host only)'),
+    );
+  }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.hidden = true;

@@ -45,6 +45,14 @@ public sealed class FirstRunNotice(
             return;
         }
         var web = DashboardUrl(configuration["Kestrel:Endpoints:Web:Url"]);
+        if (security.Value.Oidc.Enabled)
+        {
+            logger.LogWarning(
+                "No users yet; single sign-on is on, so everyone signs in through {Provider}. A local admin (for when the provider is down) " +
+                "can be created at {SetupUrl} on this host with the setup code {SetupCode}, or with 'SysMon.Hub users add NAME --role admin'.",
+                security.Value.Oidc.DisplayName, web + "/#/setup", firstRun.SetupCode);
+            return;
+        }
         var exposed = NetworkExposure.ExposedUrls(configuration);
         logger.LogWarning(
             "No users yet: the dashboard is open without sign-in to this host only ({Url})" +

@@ -69,7 +69,8 @@ public sealed class PeopleAuthenticationHandler(
         {
             return Anonymous();
         }
-        if (LocalAccess.IsFromThisHost(Context))
+        // With single sign-on configured, people sign in through the provider from the first run on.
+        if (!security.Value.Oidc.Enabled && LocalAccess.IsFromThisHost(Context))
         {
             switch (await firstRun.HasUsersAsync())
             {
@@ -217,7 +218,8 @@ public static class PeopleAuthenticationExtensions
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;
                     return Task.CompletedTask;
                 };
-            });
+            })
+            .AddSingleSignOn(security);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Viewer, policy => policy.RequireAuthenticatedUser().RequireRole(Policies.Viewer, Policies.Admin))
             .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(Policies.Admin))

@@ -46,6 +46,7 @@ public static class SessionApi
     {
         var app = endpoints.MapGroup("").AddEndpointFilter(RedisOutageFilter.AsServiceUnavailable);
         app.MapGet("/api/session", SessionAsync).AllowAnonymous();
+        app.MapGet("/api/session/sso", SingleSignOn.Challenge).AllowAnonymous();
         app.MapPost("/api/session/sign-in", SignInAsync).AllowAnonymous().RequireAntiforgeryHeader().RequireRateLimiting(SignInRateLimit);
         app.MapPost("/api/session/sign-out", SignOutAsync).AllowAnonymous().RequireAntiforgeryHeader();
         app.MapPost("/api/session/sign-out-everywhere", SignOutEverywhereAsync).RequireAntiforgeryHeader();
@@ -60,6 +61,7 @@ public static class SessionApi
 
     private static async Task<SessionDto> DescribeAsync(HttpContext context, FirstRun firstRun, IUserStore users)
     {
+        var oidc = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Oidc;
         var principal = context.User;
         var kind = principal.Identity?.IsAuthenticated == true ? principal.Kind() : "none";
         var totp = false;
@@ -69,7 +71,7 @@ public static class SessionApi
         }
         var setup = LocalAccess.IsFromThisHost(context) && await firstRun.HasUsersAsync() == false;
         return new SessionDto(kind, kind == "none" ? null : principal.Identity!.Name, kind == "none" ? null : principal.IsAdmin() ? "admin" : "viewer",
-            setup, totp, null, Antiforgery.IssueToken(context));
+            setup, totp, oidc.Enabled ? oidc.DisplayName : null, Antiforgery.IssueToken(context));
     }
 
     private static Task<SessionDto> SessionAsync(HttpContext context, FirstRun firstRun, IUserStore users) =>

@@ -33,6 +33,9 @@ public sealed class SecurityOptions
     /// <summary>Sign-in and setup attempts one client address may make per minute, whatever names it tries.</summary>
     public int SignInAttemptsPerMinute { get; set; } = 10;
 
+    /// <summary>Optional single sign-on (<c>Security:Oidc:Authority</c>, <c>ClientId</c>, …); off while Authority or ClientId is unset.</summary>
+    public Accounts.OidcOptions Oidc { get; set; } = new();
+
     /// <summary>
     /// <c>Required</c>, the default: every agent presents an enrollment token (once) or its own credential,
     /// and may publish only for its own machine id; the hub's built-in agent needs nothing. <c>Off</c>:
