@@ -18,6 +18,7 @@ builder.AddPeopleAuthentication();
 builder.AddAgentClientCertificates();
 
 var app = builder.Build();
+app.UseTrustedProxies();
 app.UseBrowserHardening();
 app.MapHubEndpoints();
 await app.RunAsync();

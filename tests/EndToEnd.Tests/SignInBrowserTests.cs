@@ -99,4 +99,76 @@ public sealed partial class SignInBrowserTests
         // A signed-out page's first requests are answered 401 by design (they are not held back for the session's answer).
         Assert.DoesNotContain(errors, e => !e.Contains("status of 401", StringComparison.Ordinal));
     }
+
+    /// <summary>RFC 6238 (SHA-1, 6 digits, 30 s), as an authenticator app computes it.</summary>
+    private static string Totp(string base32, DateTimeOffset at)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var bytes = new List<byte>();
+        int buffer = 0, bits = 0;
+        foreach (var c in base32.TrimEnd('='))
+        {
+            buffer = (buffer << 5) | alphabet.IndexOf(c, StringComparison.Ordinal);
+            bits += 5;
+            if (bits >= 8)
+            {
+                bytes.Add((byte)(buffer >> (bits - 8)));
+                bits -= 8;
+            }
+        }
+        var counter = BitConverter.GetBytes(at.ToUnixTimeSeconds() / 30);
+        if (BitConverter.IsLittleEndian)
+        {
+            Array.Reverse(counter);
+        }
+        var mac = System.Security.Cryptography.HMACSHA1.HashData(bytes.ToArray(), counter);
+        var offset = mac[^1] & 0x0f;
+        var code = ((mac[offset] & 0x7f) << 24 | mac[offset + 1] << 16 | mac[offset + 2] << 8 | mac[offset + 3]) % 1_000_000;
+        return code.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task ASecondFactorIsSetUpFromItsQrCodeAndThenAskedForAtSignIn()
+    {
+        await using var hub = await HubProcess.StartAsync("hub-totp", redis: null);
+        using var playwright = await Playwright.CreateAsync().WithTimeout();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync().WithTimeout();
+        page.SetDefaultTimeout(30_000);
+        await Chromium.TrapCspViolationsAsync(page);
+
+        await page.GotoAsync(new Uri(hub.WebUrl, "#/setup").ToString()).WithTimeout();
+        var setup = page.GetByTestId("setup-form");
+        await Deadline.Until(() => SetupCode().IsMatch(hub.Output), "the hub logs its setup code");
+        await setup.Locator("[name=setupCode]").FillAsync(SetupCode().Match(hub.Output).Groups[1].Value).WithTimeout();
+        await setup.Locator("[name=name]").FillAsync("root").WithTimeout();
+        await setup.Locator("[name=password]").FillAsync(Password).WithTimeout();
+        await setup.Locator("[name=confirm]").FillAsync(Password).WithTimeout();
+        await setup.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("account-name")).ToHaveTextAsync("root").WithTimeout();
+
+        await page.GetByTestId("account-name").ClickAsync().WithTimeout();
+        await page.GetByTestId("totp-start").ClickAsync().WithTimeout();
+        var qr = page.GetByTestId("totp-qr");
+        await Assertions.Expect(qr).ToBeVisibleAsync().WithTimeout();
+        Assert.True(await qr.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0").WithTimeout(), "the QR code image loads");
+        var secret = (await page.GetByTestId("totp-secret").TextContentAsync().WithTimeout())!.Trim();
+        var form = page.GetByTestId("totp-form");
+        await form.Locator("[name=code]").FillAsync(Totp(secret, DateTimeOffset.UtcNow)).WithTimeout();
+        await form.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("account-message")).ToHaveTextAsync("Second factor on.").WithTimeout();
+
+        await page.GetByTestId("sign-out").ClickAsync().WithTimeout();
+        var signIn = page.GetByTestId("sign-in-form");
+        await signIn.Locator("[name=name]").FillAsync("root").WithTimeout();
+        await signIn.Locator("[name=password]").FillAsync(Password).WithTimeout();
+        await signIn.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        var code = signIn.Locator("[name=code]");
+        await Assertions.Expect(code).ToBeVisibleAsync().WithTimeout(); // the password alone is not enough
+        // The code used to turn it on is spent; the next one is good.
+        await code.FillAsync(Totp(secret, DateTimeOffset.UtcNow.AddSeconds(30))).WithTimeout();
+        await signIn.Locator("button[type=submit]").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("account-name")).ToHaveTextAsync("root").WithTimeout();
+        Assert.Empty(await Chromium.CspViolationsAsync(page));
+    }
 }

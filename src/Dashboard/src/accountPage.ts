@@ -1,6 +1,7 @@
 // A person's own account (#/account): password, second factor (TOTP), sign out everywhere.
 // Test hooks: [data-testid="password-form"], [data-testid="totp-start"], [data-testid="totp-secret"],
 // [data-testid="totp-form"], [data-testid="sign-out-everywhere"], [data-testid="account-message"].
+import { renderSVG } from 'uqr';
 import { el } from './dom';
 import { ApiError, post, type Session } from './session';
 
@@ -17,6 +18,11 @@ function input(
     el('input', { class: 'form-control form-control-sm', id, name, type, required: true, autocomplete }),
   );
   return wrap;
+}
+
+/** The otpauth:// URI as a QR code image (an SVG data: URL, which the CSP's img-src allows). Pure. */
+export function qrDataUrl(uri: string): string {
+  return `data:image/svg+xml;base64,${btoa(renderSVG(uri, { pixelSize: 4 }))}`;
 }
 
 function read(form: HTMLFormElement, name: string): string {
@@ -130,8 +136,16 @@ export class AccountPage {
           el(
             'p',
             { class: 'small' },
-            'Add this key to your authenticator app (or open the link on the phone that has it), then enter the code it shows.',
+            'Scan this with your authenticator app (or add the key by hand), then enter the code it shows.',
           ),
+          el('img', {
+            src: qrDataUrl(uri),
+            alt: 'QR code of the authenticator key',
+            width: 180,
+            height: 180,
+            class: 'd-block mb-2 bg-white p-1',
+            'data-testid': 'totp-qr',
+          }),
           el('code', { class: 'd-block mb-2 user-select-all', 'data-testid': 'totp-secret' }, secret),
           el('a', { href: uri, class: 'd-block small mb-2 text-break' }, uri),
           input('code', 'Code', 'text', 'one-time-code'),

@@ -11,7 +11,8 @@ namespace SysMon.Hub.Accounts;
 /// </summary>
 public static class LocalAccess
 {
-    private static readonly string[] ProxyHeaders = ["X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "X-Real-IP"];
+    // X-Original-For: what ASP.NET Core leaves once it has taken the client from a trusted proxy's X-Forwarded-For.
+    private static readonly string[] ProxyHeaders = ["X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "X-Real-IP", "X-Original-For"];
 
     public static bool IsFromThisHost(HttpContext context)
     {

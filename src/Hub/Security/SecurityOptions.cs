@@ -19,6 +19,9 @@ public sealed class SecurityOptions
     /// </summary>
     public bool AllowUnauthenticatedNetwork { get; set; }
 
+    /// <summary>Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed (<see cref="TrustedProxies"/>).</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
     /// <summary>Marks cookies Secure even on plain-HTTP requests: set it behind a TLS-terminating proxy.</summary>
     public bool SecureCookies { get; set; }
 
