@@ -51,9 +51,12 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         };
     }
 
-    public AgentIngest.AgentIngestClient CreateIngestClient()
+    public AgentIngest.AgentIngestClient CreateIngestClient() => IngestClientFor(this);
+
+    /// <summary>A gRPC ingest client through <paramref name="factory"/>'s test server (also one made by WithWebHostBuilder).</summary>
+    public static AgentIngest.AgentIngestClient IngestClientFor(WebApplicationFactory<Program> factory)
     {
-        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+        var channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
         return new AgentIngest.AgentIngestClient(channel);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SysMon.Hub.Accounts;
+using SysMon.Hub.Alerts;
 using SysMon.Hub.Api;
 using SysMon.Hub.Dashboard;
 using SysMon.Hub.Ingest;
@@ -25,6 +26,7 @@ public static class HubEndpointExtensions
         app.MapSessionApi();
         app.MapAdminApi();
         app.MapMachinesApi();
+        app.MapAlertsApi();
         app.MapPrometheusMetrics();
         // Liveness: the process answers. Readiness: it can also reach what it depends on (Redis). Both open to probes.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

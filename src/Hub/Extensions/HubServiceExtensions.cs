@@ -61,6 +61,8 @@ public static class HubServiceExtensions
         services.AddSingleton<AgentAuthenticator>();
         services.AddHostedService<CredentialRevocationWatcher>();
         services.AddSingleton<AccountAudit>();
+        services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.SectionName);
+        services.AddSingleton<Alerts.AlertEngine>();
         services.AddSignInRateLimit(builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions());
 
         var history = builder.Configuration.GetSection(HistoryOptions.SectionName).Get<HistoryOptions>() ?? new HistoryOptions();

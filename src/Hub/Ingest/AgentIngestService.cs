@@ -28,6 +28,7 @@ public sealed class AgentIngestService(
     IOptions<HistoryOptions> historyOptions,
     HubInstance instance,
     AgentAuthenticator authenticator,
+    Alerts.AlertEngine alerts,
     TimeProvider time,
     ILogger<AgentIngestService> logger) : AgentIngest.AgentIngestBase
 {
@@ -251,6 +252,7 @@ public sealed class AgentIngestService(
             session.Latest = sample;
             session.Changed = true;
         }
+        alerts.Observe(machineId, session.Tags, sample);
         try
         {
             await broadcaster.PublishAsync(machineId, sample, live, cancellationToken);

@@ -1,0 +1,149 @@
+using SysMon.Hub.Alerts;
+using SysMon.Protocol.V1;
+using Xunit;
+
+namespace SysMon.Hub.Tests;
+
+/// <summary>Rules, metrics and the alert state machine: durations, hysteresis, gaps, replays, instances, scopes.</summary>
+public sealed class AlertEvaluatorTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+
+    private static readonly AlertRule HotCpu = new()
+    {
+        Id = "hot-cpu", Name = "CPU hot", Metric = "cpu_percent", Threshold = 90, ClearThreshold = 80, ForSeconds = 5,
+    };
+
+    /// <summary>Feeds one value per second from T0; returns each second's transition.</summary>
+    private static List<TransitionKind?> Run(AlertRule rule, params double[] values)
+    {
+        AlertState? state = null;
+        var transitions = new List<TransitionKind?>();
+        for (var i = 0; i < values.Length; i++)
+        {
+            (state, var transition) = AlertEvaluator.Step(rule, state, values[i], T0.AddSeconds(i));
+            transitions.Add(transition);
+        }
+        return transitions;
+    }
+
+    [Fact]
+    public void ItFiresOnceTheConditionHeldForTheDurationAndNotBefore()
+    {
+        var transitions = Run(HotCpu, 95, 95, 95, 95, 95, 95, 95);
+        Assert.Equal([null, null, null, null, null, TransitionKind.Fired, null], transitions);
+    }
+
+    [Fact]
+    public void ADipWhilePendingStartsTheDurationOver()
+    {
+        var transitions = Run(HotCpu, 95, 95, 95, 50, 95, 95, 95, 95, 95, 95);
+        Assert.Equal(TransitionKind.Fired, transitions[9]);
+        Assert.Equal(1, transitions.Count(t => t is not null));
+    }
+
+    [Fact]
+    public void ItResolvesOnlyBelowTheClearingThreshold()
+    {
+        // Fires at 5 s; 85 is under the threshold but above the clearing one: still firing; 79 clears.
+        var transitions = Run(HotCpu, 95, 95, 95, 95, 95, 95, 85, 88, 85, 79, 85, 95);
+        Assert.Equal([TransitionKind.Fired, TransitionKind.Resolved], transitions.Where(t => t is not null));
+        Assert.Equal(TransitionKind.Resolved, transitions[9]);
+    }
+
+    [Fact]
+    public void ALongSilenceWhilePendingStartsTheDurationOver()
+    {
+        var (state, _) = AlertEvaluator.Step(HotCpu, null, 95, T0);
+        (state, _) = AlertEvaluator.Step(HotCpu, state, 95, T0.AddSeconds(4));
+        var (afterGap, transition) = AlertEvaluator.Step(HotCpu, state, 95, T0.AddMinutes(3));
+        Assert.Null(transition);
+        Assert.Equal(AlertPhase.Pending, afterGap!.Phase);
+        Assert.Equal(T0.AddMinutes(3), afterGap.Since);
+    }
+
+    [Fact]
+    public void AReplayedOlderSampleChangesNothing()
+    {
+        var (state, _) = AlertEvaluator.Step(HotCpu with { ForSeconds = 0 }, null, 95, T0.AddSeconds(10));
+        var (same, transition) = AlertEvaluator.Step(HotCpu with { ForSeconds = 0 }, state, 10, T0.AddSeconds(5));
+        Assert.Same(state, same);
+        Assert.Null(transition);
+    }
+
+    [Fact]
+    public void BelowRulesFireOnLowValues()
+    {
+        var lowMemory = new AlertRule
+        {
+            Id = "low-mem", Name = "Memory low", Metric = "memory_available_percent", Comparison = Comparison.Below,
+            Threshold = 10, ClearThreshold = 15,
+        };
+        Assert.Equal([TransitionKind.Fired, null, TransitionKind.Resolved], Run(lowMemory, 5, 12, 16));
+    }
+
+    private static Sample Disks(DateTimeOffset at, params (string Mount, double UsedPercent)[] mounts)
+    {
+        var sample = new Sample { TimestampUnixMs = at.ToUnixTimeMilliseconds(), Cpu = new CpuSample { TotalPercent = 97, CorePercent = { 10, 99 } } };
+        foreach (var (mount, used) in mounts)
+        {
+            sample.Filesystems.Add(new FilesystemSample { MountPoint = mount, TotalBytes = 1000, UsedBytes = (ulong)(used * 10) });
+        }
+        return sample;
+    }
+
+    [Fact]
+    public void EachInstanceIsItsOwnAlertAndAnInstanceCanBeChosen()
+    {
+        var full = new AlertRule { Id = "full", Name = "Disk full", Metric = "disk_used_percent", Threshold = 90 };
+        var states = new Dictionary<AlertKey, AlertState?>();
+        var (changes, transitions) = AlertEvaluator.Evaluate([full, full with { Id = "var-full", Instance = "/var" }], "m1", [],
+            Disks(T0, ("/", 95), ("/var", 99), ("/home", 20)), key => states.GetValueOrDefault(key));
+
+        Assert.Equal(["full m1 /", "full m1 /var", "var-full m1 /var"],
+            transitions.Select(t => $"{t.RuleId} {t.MachineId} {t.Instance}").Order());
+        Assert.Equal(3, changes.Count);
+    }
+
+    [Fact]
+    public void RulesApplyToTheirScopeOnly()
+    {
+        AlertRule[] rules =
+        [
+            HotCpu with { Id = "all", ForSeconds = 0 },
+            HotCpu with { Id = "prod", ForSeconds = 0, Tag = "prod" },
+            HotCpu with { Id = "m2", ForSeconds = 0, MachineId = "m2" },
+            HotCpu with { Id = "off", ForSeconds = 0, Enabled = false },
+            new() { Id = "core", Name = "a core", Metric = "cpu_core_percent", Threshold = 95 },
+        ];
+        var (_, transitions) = AlertEvaluator.Evaluate(rules, "m1", ["prod"], Disks(T0), _ => null);
+        Assert.Equal(["all", "core", "prod"], transitions.Select(t => t.RuleId).Order());
+        Assert.Equal("cpu1", transitions.Single(t => t.RuleId == "core").Instance);
+    }
+
+    [Fact]
+    public void NaNAndInfinityAreNotValues()
+    {
+        var sample = new Sample { Cpu = new CpuSample { TotalPercent = double.NaN, Load1M = double.PositiveInfinity } };
+        Assert.Empty(AlertMetrics.Read("cpu_percent", sample));
+        Assert.Empty(AlertMetrics.Read("load1", sample));
+        Assert.Empty(AlertMetrics.Read("no_such_metric", sample));
+    }
+
+    [Theory]
+    [InlineData("cpu_percen", null, "Unknown metric")]
+    [InlineData("cpu_percent", 95.0, "clearing threshold of an 'above' rule")]
+    [InlineData("cpu_percent", 80.0, null)]
+    public void RulesAreChecked(string metric, double? clear, string? problem)
+    {
+        var rule = HotCpu with { Metric = metric, ClearThreshold = clear };
+        if (problem is null)
+        {
+            Assert.Null(rule.Problem());
+        }
+        else
+        {
+            Assert.Contains(problem, rule.Problem(), StringComparison.Ordinal);
+        }
+    }
+}

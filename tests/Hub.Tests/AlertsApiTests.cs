@@ -1,0 +1,96 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Grpc.Core;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using SysMon.Protocol.V1;
+using SysMon.TestSupport;
+using Xunit;
+
+namespace SysMon.Hub.Tests;
+
+/// <summary>Rules from configuration evaluated on the samples a hub receives, seen through /api/alerts.</summary>
+public sealed class AlertsApiTests : IAsyncLifetime
+{
+    private readonly HubFactory hub = new();
+    private WebApplicationFactory<Program> withRules = null!;
+
+    public Task InitializeAsync()
+    {
+        withRules = hub.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Alerts:Rules:0:Id", "cpu-hot");
+            b.UseSetting("Alerts:Rules:0:Name", "CPU hot");
+            b.UseSetting("Alerts:Rules:0:Metric", "cpu_percent");
+            b.UseSetting("Alerts:Rules:0:Threshold", "90");
+            b.UseSetting("Alerts:Rules:0:ClearThreshold", "80");
+            b.UseSetting("Alerts:Rules:0:Severity", "Critical");
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await withRules.DisposeAsync();
+        await hub.DisposeAsync();
+    }
+
+    private static async Task SendAsync(AsyncDuplexStreamingCall<AgentMessage, HubMessage> call, ulong sequence, double cpu)
+    {
+        await call.RequestStream.WriteAsync(new AgentMessage
+        {
+            Sample = new Sample
+            {
+                Sequence = sequence,
+                TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)sequence, // strictly increasing
+                Cpu = new CpuSample { TotalPercent = cpu },
+            },
+        }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout()); // acknowledged: evaluated too
+    }
+
+    [Fact]
+    public async Task ARuleFiresAndResolvesWithHysteresisAndTheHistorySaysWhen()
+    {
+        var id = "alerting-" + Guid.NewGuid().ToString("N")[..8];
+        using var call = HubFactory.IngestClientFor(withRules).Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { ProtocolVersion = 1, MachineId = id, Hostname = "h" } }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+        using var http = withRules.CreateClient();
+
+        await SendAsync(call, 1, 95);
+        var active = await http.GetFromJsonAsync<JsonElement>("/api/alerts").WithTimeout();
+        var alert = Assert.Single(active.EnumerateArray(), a => a.GetProperty("machineId").GetString() == id);
+        Assert.Equal(("cpu-hot", "CPU hot", "Critical", 95.0),
+            (alert.GetProperty("ruleId").GetString(), alert.GetProperty("ruleName").GetString(), alert.GetProperty("severity").GetString(),
+             alert.GetProperty("value").GetDouble()));
+
+        await SendAsync(call, 2, 85); // below the threshold, above the clearing one: still firing
+        Assert.Contains((await http.GetFromJsonAsync<JsonElement>("/api/alerts").WithTimeout()).EnumerateArray(),
+            a => a.GetProperty("machineId").GetString() == id);
+        await SendAsync(call, 3, 50);
+        Assert.DoesNotContain((await http.GetFromJsonAsync<JsonElement>("/api/alerts").WithTimeout()).EnumerateArray(),
+            a => a.GetProperty("machineId").GetString() == id);
+
+        var history = await http.GetFromJsonAsync<JsonElement>("/api/alerts/history").WithTimeout();
+        Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
+            .Where(t => t.GetProperty("machineId").GetString() == id).Select(t => t.GetProperty("kind").GetString()));
+        var rules = await http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout();
+        Assert.Equal(["disk-nearly-full", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        await call.RequestStream.CompleteAsync().WithTimeout();
+    }
+
+    [Fact]
+    public void ABadRuleStopsTheHubAtStartNamingIt()
+    {
+        using var bad = hub.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Alerts:Rules:0:Id", "typo");
+            b.UseSetting("Alerts:Rules:0:Name", "typo");
+            b.UseSetting("Alerts:Rules:0:Metric", "cpu_percnt");
+            b.UseSetting("Alerts:Rules:0:Threshold", "90");
+        });
+        var error = Assert.Throws<InvalidOperationException>(() => bad.CreateClient());
+        Assert.Contains("rule 'typo': Unknown metric 'cpu_percnt'", error.Message, StringComparison.Ordinal);
+    }
+}
