@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SysMon.Protocol.V1;
 
@@ -47,78 +48,116 @@ public sealed class AlertOptions
     }
 }
 
-/// <summary>A firing alert as viewers see it.</summary>
-public sealed record ActiveAlert(
-    string RuleId, string RuleName, Severity Severity, string MachineId, string Instance, DateTimeOffset Since, double Value,
-    IReadOnlyCollection<string> MachineTags);
-
 /// <summary>
-/// Evaluates every sample this hub receives against the rules, as it arrives, and keeps each alert's
-/// state and the recent transitions. For now the state lives in this hub's memory: each hub evaluates
-/// the machines whose agents stream to it (docs/alerts.md says what this means with several hubs).
+/// Evaluates every sample a hub stores against the rules, before the sample is acknowledged. Each hub
+/// evaluates the machines whose agents stream to it, so every machine is evaluated once however many
+/// hubs run. States and events live in the store (Redis when hubs share one): when an agent moves to
+/// another hub, that hub reads the machine's states and carries on, and a transition is committed only
+/// against the state it read, so one transition is recorded once even while two hubs briefly hold the
+/// same machine. A commit that fails on a dead Redis is retried by the caller (the sample stays
+/// unacknowledged, so nothing is lost).
 /// </summary>
-public sealed class AlertEngine
+public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore store, ILogger<AlertEngine> logger)
 {
-    public const int HistoryCapacity = 1000;
-
-    private readonly ConcurrentDictionary<AlertKey, (AlertState State, IReadOnlyCollection<string> Tags)> _states = new();
-    private readonly ConcurrentQueue<(AlertTransition Transition, IReadOnlyCollection<string> Tags)> _history = new();
-    private readonly Lock _evaluate = new();
-    private readonly ILogger<AlertEngine> _logger;
-
-    public AlertEngine(IOptions<AlertOptions> options, ILogger<AlertEngine> logger)
+    private sealed class MachineAlerts
     {
-        _logger = logger;
-        Rules = options.Value.Effective();
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        /// <summary>field → (state, the JSON last read from or written to the store).</summary>
+        public Dictionary<string, (AlertState State, string Json)>? States;
     }
 
-    public IReadOnlyList<AlertRule> Rules { get; }
+    private readonly ConcurrentDictionary<string, MachineAlerts> _machines = new(StringComparer.Ordinal);
 
-    public void Observe(string machineId, IReadOnlyCollection<string> tags, Sample sample)
+    public IReadOnlyList<AlertRule> Rules { get; } = options.Value.Effective();
+
+    private static string Field(AlertKey key) => key.RuleId + "\n" + key.Instance;
+
+    public async Task ObserveAsync(string machineId, IReadOnlyCollection<string> tags, Sample sample)
     {
-        List<AlertTransition> transitions;
-        lock (_evaluate) // two streams of one machine (a hand-over) must not step one alert at once
+        var machine = _machines.GetOrAdd(machineId, _ => new MachineAlerts());
+        await machine.Gate.WaitAsync();
+        try
         {
-            (var changes, transitions) = AlertEvaluator.Evaluate(Rules, machineId, tags, sample,
-                key => _states.TryGetValue(key, out var entry) ? entry.State : null);
-            foreach (var (key, state) in changes)
+            machine.States ??= await LoadAsync(machineId);
+            var states = machine.States;
+            var (changes, transitions) = AlertEvaluator.Evaluate(Rules, machineId, tags, sample,
+                key => states.TryGetValue(Field(key), out var entry) ? entry.State : null);
+            foreach (var (key, next) in changes)
             {
-                if (state is null)
+                var field = Field(key);
+                var had = states.TryGetValue(field, out var old);
+                var transition = transitions.FirstOrDefault(t => t.RuleId == key.RuleId && t.Instance == key.Instance);
+                // A firing alert's latest value changes every sample; only a new phase (or a new start) is stored.
+                if (transition is null && next is not null && had && old.State.Phase == next.Phase && old.State.Since == next.Since)
                 {
-                    _states.TryRemove(key, out _);
+                    states[field] = (next, old.Json);
+                    continue;
+                }
+                var json = next is null ? null : JsonSerializer.Serialize(next, AlertJson.Options);
+                var alertEvent = transition is null ? null : EventOf(transition, tags);
+                if (!await store.CommitAsync(machineId, field, had ? old.Json : "", json, alertEvent))
+                {
+                    // Another hub moved this alert on (a hand-over): take its view and let the next sample continue from there.
+                    machine.States = await LoadAsync(machineId);
+                    logger.LogDebug("Alert {Field} of {MachineId} was changed by another hub; reloaded", field, machineId);
+                    return;
+                }
+                if (json is null)
+                {
+                    states.Remove(field);
                 }
                 else
                 {
-                    _states[key] = (state, tags);
+                    states[field] = (next!, json);
+                }
+                if (alertEvent is not null)
+                {
+                    logger.Log(alertEvent.Kind == TransitionKind.Fired ? LogLevel.Warning : LogLevel.Information,
+                        "Alert {RuleId} {Kind} on {MachineId} {Instance}: value {Value}", alertEvent.RuleId, alertEvent.Kind,
+                        alertEvent.MachineId, alertEvent.Instance, alertEvent.Value);
                 }
             }
         }
-        foreach (var transition in transitions)
+        catch
         {
-            _history.Enqueue((transition, tags));
-            while (_history.Count > HistoryCapacity && _history.TryDequeue(out _))
-            {
-            }
-            _logger.Log(transition.Kind == TransitionKind.Fired ? LogLevel.Warning : LogLevel.Information,
-                "Alert {RuleId} {Kind} on {MachineId} {Instance}: value {Value}", transition.RuleId, transition.Kind, transition.MachineId,
-                transition.Instance, transition.Value);
+            machine.States = null; // half-applied: read the store again next time
+            throw;
         }
+        finally
+        {
+            machine.Gate.Release();
+        }
+    }
+
+    /// <summary>The stream of this machine ended here: its states are read again if it comes back (it may have been elsewhere meanwhile).</summary>
+    public void Forget(string machineId) => _machines.TryRemove(machineId, out _);
+
+    private async Task<Dictionary<string, (AlertState, string)>> LoadAsync(string machineId)
+    {
+        var stored = await store.LoadAsync(machineId);
+        var states = new Dictionary<string, (AlertState, string)>(StringComparer.Ordinal);
+        foreach (var (field, json) in stored)
+        {
+            if (JsonSerializer.Deserialize<AlertState>(json, AlertJson.Options) is { } state)
+            {
+                states[field] = (state, json);
+            }
+        }
+        return states;
+    }
+
+    private AlertEvent EventOf(AlertTransition transition, IReadOnlyCollection<string> tags)
+    {
+        var rule = Rules.First(r => r.Id == transition.RuleId);
+        return new AlertEvent(rule.Id, rule.Name, rule.Severity, transition.MachineId, transition.Instance, transition.Kind, transition.At,
+            transition.Value, [.. tags]);
     }
 
     /// <summary>The firing alerts of machines <paramref name="restriction"/> lets one see (null: all).</summary>
-    public IEnumerable<ActiveAlert> Active(IReadOnlySet<string>? restriction = null)
-    {
-        var rules = Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
-        foreach (var (key, (state, tags)) in _states)
-        {
-            if (state.Phase == AlertPhase.Firing && rules.TryGetValue(key.RuleId, out var rule) && Accounts.MachineAccess.CanSee(restriction, tags))
-            {
-                yield return new ActiveAlert(rule.Id, rule.Name, rule.Severity, key.MachineId, key.Instance, state.Since, state.Value, tags);
-            }
-        }
-    }
+    public async Task<IEnumerable<AlertEvent>> ActiveAsync(IReadOnlySet<string>? restriction = null) =>
+        (await store.FiringAsync()).Where(e => Accounts.MachineAccess.CanSee(restriction, e.MachineTags));
 
-    /// <summary>Transitions of machines <paramref name="restriction"/> lets one see (null: all), newest first.</summary>
-    public IEnumerable<AlertTransition> History(IReadOnlySet<string>? restriction = null) =>
-        _history.Reverse().Where(entry => Accounts.MachineAccess.CanSee(restriction, entry.Tags)).Select(entry => entry.Transition);
+    /// <summary>Events of machines <paramref name="restriction"/> lets one see (null: all), newest first.</summary>
+    public async Task<IEnumerable<AlertEvent>> HistoryAsync(int count, IReadOnlySet<string>? restriction = null) =>
+        (await store.EventsAsync(count)).Where(e => Accounts.MachineAccess.CanSee(restriction, e.MachineTags));
 }

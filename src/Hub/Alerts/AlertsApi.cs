@@ -10,11 +10,12 @@ public static class AlertsApi
     {
         // Built now, so a bad rule in the configuration stops the hub at start with its id, not at the first sample.
         app.ServiceProvider.GetRequiredService<AlertEngine>();
-        app.MapGet("/api/alerts", (AlertEngine engine, ClaimsPrincipal user) =>
-            engine.Active(MachineAccess.Restriction(user)).OrderByDescending(a => a.Severity).ThenBy(a => a.Since));
-        app.MapGet("/api/alerts/history", (AlertEngine engine, ClaimsPrincipal user, int? limit) =>
-            engine.History(MachineAccess.Restriction(user)).Take(Math.Clamp(limit ?? 200, 1, AlertEngine.HistoryCapacity)));
-        app.MapGet("/api/alerts/rules", (AlertEngine engine) => engine.Rules);
+        var alerts = app.MapGroup("/api/alerts").AddEndpointFilter(Registry.RedisOutageFilter.AsServiceUnavailable);
+        alerts.MapGet("/", async (AlertEngine engine, ClaimsPrincipal user) =>
+            (await engine.ActiveAsync(MachineAccess.Restriction(user))).OrderByDescending(a => a.Severity).ThenBy(a => a.At));
+        alerts.MapGet("/history", async (AlertEngine engine, ClaimsPrincipal user, int? limit) =>
+            await engine.HistoryAsync(Math.Clamp(limit ?? 200, 1, 10_000), MachineAccess.Restriction(user)));
+        alerts.MapGet("/rules", (AlertEngine engine) => engine.Rules);
         return app;
     }
 }

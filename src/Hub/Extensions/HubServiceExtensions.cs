@@ -85,6 +85,7 @@ public static class HubServiceExtensions
             services.AddSingleton<IUserStore, InMemoryUserStore>();
             services.AddSingleton<IApiTokenStore, InMemoryApiTokenStore>();
             services.AddSingleton<IAuditLog, InMemoryAuditLog>();
+            services.AddSingleton<Alerts.IAlertStore, Alerts.InMemoryAlertStore>();
             services.AddSingleton(new SessionRevocations());
         }
         else
@@ -107,6 +108,7 @@ public static class HubServiceExtensions
             services.AddSingleton<IUserStore, RedisUserStore>();
             services.AddSingleton<IApiTokenStore, RedisApiTokenStore>();
             services.AddSingleton<IAuditLog, RedisAuditLog>();
+            services.AddSingleton<Alerts.IAlertStore, Alerts.RedisAlertStore>();
             services.AddSingleton(provider => new SessionRevocations(provider.GetRequiredService<IConnectionMultiplexer>()));
             // Session cookies and anti-forgery tokens are sealed with keys every hub must share, or a viewer
             // moved to another hub by the load balancer would be signed out.

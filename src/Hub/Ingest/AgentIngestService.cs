@@ -164,6 +164,7 @@ public sealed class AgentIngestService(
                 await writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             sessions.Remove(session);
+            alerts.Forget(hello.MachineId);
             metrics.AgentDisconnected();
             try
             {
@@ -211,6 +212,8 @@ public sealed class AgentIngestService(
                         await RetryAsync(machineId, () => registry.ConnectedAsync(hello, session.ConnectionId, instance.Id, time.GetUtcNow()), cancellationToken);
                     }
                     metrics.SampleStored();
+                    // Before the ack: a transition is committed, or the sample stays the agent's to replay.
+                    await RetryAsync(machineId, () => alerts.ObserveAsync(machineId, session.Tags, sample), cancellationToken);
                     await published;
                     lastSequence = sample.Sequence;
                 }
@@ -252,7 +255,6 @@ public sealed class AgentIngestService(
             session.Latest = sample;
             session.Changed = true;
         }
-        alerts.Observe(machineId, session.Tags, sample);
         try
         {
             await broadcaster.PublishAsync(machineId, sample, live, cancellationToken);

@@ -63,6 +63,15 @@ public static class RedisKeys
     /// <summary>Channel on which revoked sessions ("user:NAME", "token:ID", "anonymous") are announced, so every hub closes their live connections.</summary>
     public static readonly RedisChannel SessionRevoked = RedisChannel.Literal(Prefix + "session-revoked");
 
+    /// <summary>HASH of one machine's alerts that are not fine: field "rule id\ninstance" → JSON AlertState (pending or firing).</summary>
+    public static RedisKey AlertStates(string machineId) => Prefix + "alert-states:" + machineId;
+
+    /// <summary>HASH of the alerts firing now: field "machine\nrule\ninstance" → JSON AlertEvent of the firing.</summary>
+    public static readonly RedisKey AlertsFiring = Prefix + "alerts-firing";
+
+    /// <summary>STREAM of alert events (firings and resolutions), capped near 100,000; field "e" holds the JSON AlertEvent.</summary>
+    public static readonly RedisKey AlertEvents = Prefix + "alert-events";
+
     /// <summary>LIST of ASP.NET Core data-protection keys (they seal session cookies), shared by every hub.</summary>
     public static readonly RedisKey DataProtectionKeys = Prefix + "data-protection-keys";
 
