@@ -147,3 +147,43 @@ public sealed class AlertEvaluatorTests
         }
     }
 }
+
+public sealed class AlertMessageTests
+{
+    private static (string, AlertEvent) Event(string machine, string rule = "CPU hot", Severity severity = Severity.Warning) =>
+        (machine + "-id", new AlertEvent("r", rule, severity, machine, "", TransitionKind.Fired, DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), 95.5, []));
+
+    [Fact]
+    public void OneEventIsNamedAndManyAreCounted()
+    {
+        Assert.Equal("[FIRING] CPU hot on web-1", new AlertMessage(TransitionKind.Fired, [Event("web-1")]).Title);
+        var many = new AlertMessage(TransitionKind.Fired, [Event("web-1"), Event("web-2"), Event("db-1", "Disk nearly full")]);
+        Assert.Equal("[FIRING] 3 alerts: CPU hot, Disk nearly full", many.Title);
+        Assert.Equal(3, many.Text.Split('\n').Length);
+        Assert.Contains("Warning CPU hot: web-2 = 95.5 at 2027-01-15 08:00:00Z", many.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSignatureIsTheHmacOfTheBody() =>
+        // echo -n '{"a":1}' | openssl dgst -sha256 -hmac secret
+        Assert.Equal("sha256=aa9e2e3575f5d7098b6caccd790888c36d5fdb63342a73bada2d6a51747a8494",
+            AlertChannelSender.Signature("secret", "{\"a\":1}"u8.ToArray()));
+
+    [Theory]
+    [InlineData("", "https://x.example", "1 to 64")]
+    [InlineData("ops", "ftp://x.example", "http(s) URL")]
+    [InlineData("ops", "not a url", "http(s) URL")]
+    [InlineData("ops", "https://hooks.example/x", null)]
+    public void ChannelsAreChecked(string id, string url, string? problem)
+    {
+        var error = new ChannelSettings { Id = id, Url = url }.Problem();
+        if (problem is null)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Contains(problem, error, StringComparison.Ordinal);
+        }
+    }
+}

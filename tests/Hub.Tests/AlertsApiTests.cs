@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using SysMon.Protocol.V1;
 using SysMon.TestSupport;
 using Xunit;
@@ -92,5 +93,31 @@ public sealed class AlertsApiTests : IAsyncLifetime
         });
         var error = Assert.Throws<InvalidOperationException>(() => bad.CreateClient());
         Assert.Contains("rule 'typo': Unknown metric 'cpu_percnt'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheTestButtonSaysWhyAChannelFailsAndItsStatusShowsIt()
+    {
+        await using var withChannel = hub.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Alerts:Channels:0:Id", "nowhere");
+            b.UseSetting("Alerts:Channels:0:Url", $"http://127.0.0.1:{FreePort.Next()}/hook"); // nothing listens there
+        });
+        using var admin = BrowserSession.Open(withChannel);
+        using (var setup = await admin.PostAsync("/api/setup", new
+        {
+            setupCode = withChannel.Services.GetRequiredService<Accounts.FirstRun>().SetupCode, name = "root", password = "correct horse battery",
+        }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, setup.StatusCode);
+        }
+
+        using var tested = await admin.PostAsync("/api/alerts/channels/nowhere/test");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadGateway, tested.StatusCode);
+        var status = await admin.Http.GetFromJsonAsync<JsonElement>("/api/alerts/channels").WithTimeout();
+        Assert.False(string.IsNullOrEmpty(status[0].GetProperty("lastError").GetString()));
+        using var unknown = await admin.PostAsync("/api/alerts/channels/other/test");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
 }

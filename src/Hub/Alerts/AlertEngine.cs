@@ -12,6 +12,31 @@ public sealed class AlertOptions
 
     public List<AlertRule> Rules { get; set; } = [];
 
+    public List<ChannelSettings> Channels { get; set; } = [];
+
+    /// <summary>How long a notification is retried (with backoff) before it is given up and shown as failed.</summary>
+    public double DeliveryTimeoutMinutes { get; set; } = 10;
+
+    /// <summary>How often the notifier looks for new events; events recorded in one period go out as one message per channel.</summary>
+    public int NotifyPollMs { get; set; } = 1000;
+
+    /// <summary>The configured channels; throws naming the first bad one.</summary>
+    public IReadOnlyList<ChannelSettings> EffectiveChannels()
+    {
+        foreach (var channel in Channels)
+        {
+            if (channel.Problem() is { } problem)
+            {
+                throw new InvalidOperationException($"Alerts:Channels: {problem}");
+            }
+        }
+        if (Channels.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            throw new InvalidOperationException($"Alerts:Channels: two channels are called '{duplicate.Key}'.");
+        }
+        return Channels;
+    }
+
     /// <summary>Adds <see cref="BuiltIn"/> (disk nearly full) to the configured rules.</summary>
     public bool BuiltInRules { get; set; } = true;
 

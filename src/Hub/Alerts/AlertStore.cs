@@ -40,8 +40,8 @@ internal static class AlertJson
     public static string FiringField(AlertEvent e) => e.MachineId + "\n" + e.RuleId + "\n" + e.Instance;
 }
 
-/// <summary>The store of a lone hub without Redis.</summary>
-public sealed class InMemoryAlertStore : IAlertStore
+/// <summary>The store of a lone hub without Redis; its events also go to the outbox, as the Redis stream's do.</summary>
+public sealed class InMemoryAlertStore(InMemoryAlertOutbox outbox) : IAlertStore
 {
     public const int EventCapacity = 10_000;
 
@@ -86,6 +86,7 @@ public sealed class InMemoryAlertStore : IAlertStore
                     _firing.Remove(AlertJson.FiringField(alertEvent));
                 }
                 _events.AddFirst(alertEvent);
+                outbox.Add(alertEvent);
                 if (_events.Count > EventCapacity)
                 {
                     _events.RemoveLast();

@@ -63,6 +63,9 @@ public static class HubServiceExtensions
         services.AddSingleton<AccountAudit>();
         services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.SectionName);
         services.AddSingleton<Alerts.AlertEngine>();
+        services.AddHttpClient<Alerts.AlertChannelSender>(http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<Alerts.AlertNotifier>();
+        services.AddHostedService(provider => provider.GetRequiredService<Alerts.AlertNotifier>());
         services.AddSignInRateLimit(builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions());
 
         var history = builder.Configuration.GetSection(HistoryOptions.SectionName).Get<HistoryOptions>() ?? new HistoryOptions();
@@ -85,6 +88,8 @@ public static class HubServiceExtensions
             services.AddSingleton<IUserStore, InMemoryUserStore>();
             services.AddSingleton<IApiTokenStore, InMemoryApiTokenStore>();
             services.AddSingleton<IAuditLog, InMemoryAuditLog>();
+            services.AddSingleton<Alerts.InMemoryAlertOutbox>();
+            services.AddSingleton<Alerts.IAlertOutbox>(provider => provider.GetRequiredService<Alerts.InMemoryAlertOutbox>());
             services.AddSingleton<Alerts.IAlertStore, Alerts.InMemoryAlertStore>();
             services.AddSingleton(new SessionRevocations());
         }
@@ -109,6 +114,7 @@ public static class HubServiceExtensions
             services.AddSingleton<IApiTokenStore, RedisApiTokenStore>();
             services.AddSingleton<IAuditLog, RedisAuditLog>();
             services.AddSingleton<Alerts.IAlertStore, Alerts.RedisAlertStore>();
+            services.AddSingleton<Alerts.IAlertOutbox, Alerts.RedisAlertOutbox>();
             services.AddSingleton(provider => new SessionRevocations(provider.GetRequiredService<IConnectionMultiplexer>()));
             // Session cookies and anti-forgery tokens are sealed with keys every hub must share, or a viewer
             // moved to another hub by the load balancer would be signed out.

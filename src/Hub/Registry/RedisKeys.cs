@@ -72,6 +72,12 @@ public static class RedisKeys
     /// <summary>STREAM of alert events (firings and resolutions), capped near 100,000; field "e" holds the JSON AlertEvent.</summary>
     public static readonly RedisKey AlertEvents = Prefix + "alert-events";
 
+    /// <summary>STRING: the instance id of the hub that sends notifications now; a lease, renewed while it lives.</summary>
+    public static readonly RedisKey AlertNotifierLease = Prefix + "alert-notifier";
+
+    /// <summary>HASH: channel id → JSON ChannelStatus (last success, last failure and error, counts).</summary>
+    public static readonly RedisKey AlertChannelStatus = Prefix + "alert-channel-status";
+
     /// <summary>LIST of ASP.NET Core data-protection keys (they seal session cookies), shared by every hub.</summary>
     public static readonly RedisKey DataProtectionKeys = Prefix + "data-protection-keys";
 

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using SysMon.Hub.Ingest;
+using SysMon.Hub.Registry;
+
+namespace SysMon.Hub.Alerts;
+
+/// <summary>How one channel's deliveries went, for the API and the dashboard: failures are visible, not only logged.</summary>
+public sealed record ChannelStatus(string Id, ChannelKind Kind, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure, string? LastError,
+    long Delivered, long Failed);
+
+/// <summary>
+/// The one notifier of the fleet: whichever hub holds the lease in Redis (a key renewed every few seconds,
+/// taken over by another hub within <see cref="LeaseTtl"/> when its holder dies) reads the outbox, groups
+/// the events of each batch by kind, sends each group to every channel with retries and backoff, and
+/// acknowledges the batch. A lone hub without Redis is its own notifier.
+/// </summary>
+public sealed class AlertNotifier(
+    IAlertOutbox outbox,
+    AlertChannelSender sender,
+    IOptions<AlertOptions> options,
+    HubInstance instance,
+    TimeProvider time,
+    ILogger<AlertNotifier> logger,
+    IConnectionMultiplexer? redis = null) : BackgroundService
+{
+    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan[] Backoff = [.. new[] { 1, 2, 4, 8, 15, 30, 60 }.Select(s => TimeSpan.FromSeconds(s))];
+
+    private static readonly LuaScript HoldLease = LuaScript.Prepare("""
+        local holder = redis.call('GET', @key)
+        if holder == false then redis.call('SET', @key, @me, 'PX', @ttl) return 1 end
+        if holder == @me then redis.call('PEXPIRE', @key, @ttl) return 1 end
+        return 0
+        """);
+
+    private readonly ConcurrentDictionary<string, ChannelStatus> _status = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ChannelSettings> Channels { get; } = options.Value.EffectiveChannels();
+
+    /// <summary>This hub's view of each channel; the notifier's is also in Redis (<see cref="StatusAsync"/>).</summary>
+    public async Task<IReadOnlyList<ChannelStatus>> StatusAsync()
+    {
+        if (redis is { IsConnected: true })
+        {
+            var stored = await redis.GetDatabase().HashGetAllAsync(RedisKeys.AlertChannelStatus);
+            var byId = stored.ToDictionary(e => e.Name.ToString(), e => JsonSerializer.Deserialize<ChannelStatus>(e.Value.ToString(), AlertJson.Options)!);
+            return [.. Channels.Select(c => byId.GetValueOrDefault(c.Id) ?? Empty(c))];
+        }
+        return [.. Channels.Select(c => _status.GetValueOrDefault(c.Id) ?? Empty(c))];
+    }
+
+    private static ChannelStatus Empty(ChannelSettings c) => new(c.Id, c.Kind, null, null, null, 0, 0);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Channels.Count == 0)
+        {
+            return;
+        }
+        var poll = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.NotifyPollMs));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await HoldLeaseAsync())
+                {
+                    await Task.Delay(LeaseTtl / 3, stoppingToken);
+                    continue;
+                }
+                var batch = await outbox.ReadAsync(100);
+                if (batch.Count == 0)
+                {
+                    await Task.Delay(poll, stoppingToken);
+                    continue;
+                }
+                foreach (var group in batch.GroupBy(e => e.Event.Kind))
+                {
+                    await Task.WhenAll(Channels.Select(channel => DeliverAsync(channel, group.Key, [.. group], stoppingToken)));
+                }
+                await outbox.AckAsync(batch.Select(e => e.Id));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (RedisOutage.Is(ex))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private async Task<bool> HoldLeaseAsync()
+    {
+        if (redis is null)
+        {
+            return true;
+        }
+        var held = await redis.DatabaseOrFail().ScriptEvaluateAsync(HoldLease,
+            new { key = RedisKeys.AlertNotifierLease, me = instance.Id, ttl = (long)LeaseTtl.TotalMilliseconds });
+        return (int)held == 1;
+    }
+
+    /// <summary>Sends one group to one channel, retrying with backoff for up to Alerts:DeliveryTimeoutMinutes; a last failure is recorded and logged as an error.</summary>
+    private async Task DeliverAsync(ChannelSettings channel, TransitionKind kind, List<(string Id, AlertEvent Event)> events, CancellationToken stoppingToken)
+    {
+        var wanted = events.Where(e => e.Event.Severity >= channel.MinSeverity).ToList();
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+        var message = new AlertMessage(kind, wanted);
+        var giveUpAt = time.GetUtcNow() + TimeSpan.FromMinutes(options.Value.DeliveryTimeoutMinutes);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await sender.SendAsync(channel, message, stoppingToken);
+                await RecordAsync(channel, error: null);
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                var delay = Backoff[Math.Min(attempt, Backoff.Length - 1)];
+                if (time.GetUtcNow() + delay > giveUpAt)
+                {
+                    logger.LogError("Gave up notifying {Channel} of {Count} alert events after {Attempts} attempts: {Error}",
+                        channel.Id, wanted.Count, attempt + 1, ex.Message);
+                    await RecordAsync(channel, ex.Message, gaveUp: true);
+                    return;
+                }
+                logger.LogWarning("Notifying {Channel} failed (attempt {Attempt}); retrying in {Delay}: {Error}", channel.Id, attempt + 1, delay, ex.Message);
+                await RecordAsync(channel, ex.Message);
+                await Task.Delay(delay, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Sends a test message now (the dashboard's test button); returns null or the error.</summary>
+    public async Task<string?> TestAsync(ChannelSettings channel, CancellationToken cancellationToken)
+    {
+        var test = new AlertEvent("test", "SysMon test notification", Severity.Info, "test-machine", "", TransitionKind.Fired, time.GetUtcNow(), 0, []);
+        try
+        {
+            await sender.SendAsync(channel, new AlertMessage(TransitionKind.Fired, [("test", test)]), cancellationToken);
+            await RecordAsync(channel, null);
+            return null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            await RecordAsync(channel, ex.Message);
+            return ex.Message;
+        }
+    }
+
+    private async Task RecordAsync(ChannelSettings channel, string? error, bool gaveUp = false)
+    {
+        var now = time.GetUtcNow();
+        var status = _status.AddOrUpdate(channel.Id,
+            _ => Next(Empty(channel)),
+            (_, old) => Next(old));
+        ChannelStatus Next(ChannelStatus old) => error is null
+            ? old with { LastSuccess = now, Delivered = old.Delivered + 1 }
+            : old with { LastFailure = now, LastError = error, Failed = old.Failed + (gaveUp ? 1 : 0) };
+        if (redis is { IsConnected: true })
+        {
+            try
+            {
+                await redis.GetDatabase().HashSetAsync(RedisKeys.AlertChannelStatus, channel.Id, JsonSerializer.Serialize(status, AlertJson.Options));
+            }
+            catch (Exception ex) when (RedisOutage.Is(ex))
+            {
+                // The status is also in this hub's memory; it reaches Redis with the next delivery.
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using SysMon.TestSupport;
+using Xunit;
+
+namespace SysMon.EndToEnd.Tests;
+
+/// <summary>
+/// Notifications with real processes: two hubs sharing Redis, simulated agents crossing a threshold, and
+/// a webhook receiver on loopback. A firing and its resolution arrive once each, signed; a channel that
+/// is down gets the message once it is back; the hub that notified can be killed.
+/// </summary>
+public sealed class AlertNotificationTests : IAsyncLifetime
+{
+    private const string Secret = "webhook-secret";
+    private readonly RedisServer redis = new();
+    private WebhookReceiver receiver = null!;
+    private HubProcess a = null!;
+    private HubProcess b = null!;
+
+    public async Task InitializeAsync()
+    {
+        receiver = await WebhookReceiver.StartAsync();
+        await redis.InitializeAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Alerts__Rules__0__Id"] = "cpu-hot",
+            ["Alerts__Rules__0__Name"] = "CPU hot",
+            ["Alerts__Rules__0__Metric"] = "cpu_percent",
+            ["Alerts__Rules__0__Threshold"] = "90",
+            ["Alerts__Rules__0__ClearThreshold"] = "80",
+            ["Alerts__Channels__0__Id"] = "ops-hook",
+            ["Alerts__Channels__0__Url"] = receiver.Url.ToString(),
+            ["Alerts__Channels__0__Secret"] = Secret,
+            ["Alerts__NotifyPollMs"] = "200",
+        };
+        var hubs = await Task.WhenAll(
+            HubProcess.StartAsync("hub-notify-a", redis.ConnectionString, settings),
+            HubProcess.StartAsync("hub-notify-b", redis.ConnectionString, settings));
+        (a, b) = (hubs[0], hubs[1]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (a is not null) await a.DisposeAsync();
+        if (b is not null) await b.DisposeAsync();
+        await redis.DisposeAsync();
+        if (receiver is not null) await receiver.DisposeAsync();
+    }
+
+    private static async Task SendAsync(SimulatedAgent agent, double cpu, DateTimeOffset at)
+    {
+        var sequence = await agent.SendAsync(cpu, at);
+        await Deadline.Until(() => agent.Acked >= sequence, $"sample {sequence} is acknowledged");
+    }
+
+    /// <summary>Fires and resolves <paramref name="machineId"/> through <paramref name="hub"/>.</summary>
+    private static async Task FireAndResolveAsync(HubProcess hub, string machineId)
+    {
+        var t = DateTimeOffset.UtcNow;
+        await using var agent = await SimulatedAgent.ConnectAsync(hub.GrpcUrl, machineId);
+        await SendAsync(agent, 95, t);
+        await SendAsync(agent, 96, t.AddSeconds(1));
+        await SendAsync(agent, 40, t.AddSeconds(2));
+    }
+
+    /// <summary>
+    /// Waits until a later machine's resolution has arrived: the notifier sends in order, so by then anything
+    /// about the earlier machines that would ever arrive has (no fixed sleep to prove an absence).
+    /// </summary>
+    private async Task FlushAsync(HubProcess hub)
+    {
+        var sentinel = "sentinel-" + Guid.NewGuid().ToString("N")[..8];
+        await FireAndResolveAsync(hub, sentinel);
+        await Deadline.Until(() => receiver.Events().Contains((sentinel, "Resolved")), "the sentinel's resolution arrives", TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task AFiringAndItsResolutionArriveOnceEachSigned()
+    {
+        var machineId = "notify-" + Guid.NewGuid().ToString("N")[..8];
+        await FireAndResolveAsync(a, machineId);
+        await FlushAsync(b);
+
+        Assert.Equal([(machineId, "Fired"), (machineId, "Resolved")], receiver.Events().Where(e => e.Machine == machineId));
+        foreach (var delivery in receiver.Received)
+        {
+            var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), delivery.Raw));
+            Assert.Equal(expected, delivery.Signature);
+        }
+        using var http = new HttpClient { BaseAddress = a.WebUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var status = await http.GetFromJsonAsync<JsonElement>("api/alerts/channels").WithTimeout();
+        var channel = Assert.Single(status.EnumerateArray());
+        Assert.Equal("ops-hook", channel.GetProperty("id").GetString());
+        Assert.True(channel.GetProperty("delivered").GetInt64() >= 2);
+    }
+
+    [Fact]
+    public async Task AChannelThatIsDownGetsTheMessageOnceItIsBack()
+    {
+        receiver.Down = true;
+        var machineId = "notify-down-" + Guid.NewGuid().ToString("N")[..8];
+        await FireAndResolveAsync(a, machineId);
+        await Deadline.Until(() => receiver.Refused >= 2, "the notifier retries while the channel is down", TimeSpan.FromSeconds(30));
+        using (var http = new HttpClient { BaseAddress = b.WebUrl, Timeout = TimeSpan.FromSeconds(10) })
+        {
+            await Deadline.Until(async () => (await http.GetFromJsonAsync<JsonElement>("api/alerts/channels"))[0].GetProperty("lastError").ValueKind
+                == JsonValueKind.String, "the failure is visible in the channel's status");
+        }
+
+        receiver.Down = false;
+        await Deadline.Until(() => receiver.Events().Contains((machineId, "Resolved")), "both messages arrive once the channel is back", TimeSpan.FromSeconds(60));
+        await FlushAsync(b);
+        Assert.Equal([(machineId, "Fired"), (machineId, "Resolved")], receiver.Events().Where(e => e.Machine == machineId));
+    }
+
+    [Fact]
+    public async Task KillingAHubChangesNothingAboutWhatIsDelivered()
+    {
+        var before = "notify-before-" + Guid.NewGuid().ToString("N")[..8];
+        await FireAndResolveAsync(a, before);
+        await Deadline.Until(() => receiver.Events().Contains((before, "Resolved")), "the first machine's messages arrive", TimeSpan.FromSeconds(30));
+
+        await a.Process.KillAsync(); // whichever hub held the notifier's lease, B notifies from now on
+        var after = "notify-after-" + Guid.NewGuid().ToString("N")[..8];
+        await FireAndResolveAsync(b, after);
+        await FlushAsync(b);
+
+        Assert.Equal([(before, "Fired"), (before, "Resolved")], receiver.Events().Where(e => e.Machine == before));
+        Assert.Equal([(after, "Fired"), (after, "Resolved")], receiver.Events().Where(e => e.Machine == after));
+    }
+}
