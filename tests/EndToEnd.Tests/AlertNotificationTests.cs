@@ -35,6 +35,8 @@ public sealed class AlertNotificationTests : IAsyncLifetime
             ["Alerts__Channels__0__Url"] = receiver.Url.ToString(),
             ["Alerts__Channels__0__Secret"] = Secret,
             ["Alerts__NotifyPollMs"] = "200",
+            // Machines here stop streaming when a test is done with them; the offline rule is tested on its own (AlertsApiTests).
+            ["Alerts__OfflineAfterSeconds"] = "0",
         };
         var hubs = await Task.WhenAll(
             HubProcess.StartAsync("hub-notify-a", redis.ConnectionString, settings),

@@ -77,7 +77,7 @@ public sealed class AlertsApiTests : IAsyncLifetime
         Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
             .Where(t => t.GetProperty("machineId").GetString() == id).Select(t => t.GetProperty("kind").GetString()));
         var rules = await http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout();
-        Assert.Equal(["disk-nearly-full", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(["disk-nearly-full", "machine-offline", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
 
@@ -119,5 +119,41 @@ public sealed class AlertsApiTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(status[0].GetProperty("lastError").GetString()));
         using var unknown = await admin.PostAsync("/api/alerts/channels/other/test");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task AMachineThatFallsSilentIsAlertedOfflineAndResolvesWhenItSpeaksAgain()
+    {
+        await using var quick = hub.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Alerts:OfflineAfterSeconds", "2");
+            b.UseSetting("Alerts:SweepSeconds", "0.2");
+        });
+        var id = "silent-" + Guid.NewGuid().ToString("N")[..8];
+        using var http = quick.CreateClient();
+        async Task<bool> OfflineAsync() => (await http.GetFromJsonAsync<JsonElement>("/api/alerts")).EnumerateArray()
+            .Any(a => a.GetProperty("machineId").GetString() == id && a.GetProperty("ruleId").GetString() == "machine-offline");
+
+        using (var call = HubFactory.IngestClientFor(quick).Connect())
+        {
+            await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { ProtocolVersion = 1, MachineId = id, Hostname = "h" } }).WithTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+            await SendAsync(call, 1, 10);
+            Assert.False(await OfflineAsync());
+            await call.RequestStream.CompleteAsync().WithTimeout();
+        }
+        await Deadline.Until(OfflineAsync, "the silent machine is alerted offline");
+
+        using (var back = HubFactory.IngestClientFor(quick).Connect())
+        {
+            await back.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { ProtocolVersion = 1, MachineId = id, Hostname = "h" } }).WithTimeout();
+            Assert.True(await back.ResponseStream.MoveNext().WithTimeout());
+            await SendAsync(back, 1, 10);
+            await Deadline.Until(async () => !await OfflineAsync(), "the alert resolves once the machine speaks again");
+            await back.RequestStream.CompleteAsync().WithTimeout();
+        }
+        var history = await http.GetFromJsonAsync<JsonElement>("/api/alerts/history").WithTimeout();
+        Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
+            .Where(e => e.GetProperty("machineId").GetString() == id).Select(e => e.GetProperty("kind").GetString()));
     }
 }

@@ -40,14 +40,32 @@ public sealed class AlertOptions
     /// <summary>Adds <see cref="BuiltIn"/> (disk nearly full) to the configured rules.</summary>
     public bool BuiltInRules { get; set; } = true;
 
+    /// <summary>No sample from a machine for this long fires the built-in machine-offline rule; 0 turns it off.</summary>
+    public double OfflineAfterSeconds { get; set; } = 60;
+
+    /// <summary>How often the fleet's notifier hub looks for machines that went silent.</summary>
+    public double SweepSeconds { get; set; } = 5;
+
+    public const string OfflineRuleId = "machine-offline";
+
     /// <summary>Rules every fleet wants; a configured rule with the same id replaces one.</summary>
-    public static IReadOnlyList<AlertRule> BuiltIn { get; } =
+    public IReadOnlyList<AlertRule> BuiltIn() =>
     [
         new AlertRule
         {
             Id = "disk-nearly-full", Name = "Disk nearly full", Metric = "disk_used_percent",
             Threshold = 90, ClearThreshold = 85, ForSeconds = 300, Severity = Severity.Warning,
         },
+        .. OfflineAfterSeconds > 0
+            ? new[]
+            {
+                new AlertRule
+                {
+                    Id = OfflineRuleId, Name = "Machine offline", Metric = AlertMetrics.SecondsSinceLastSample,
+                    Threshold = OfflineAfterSeconds, Severity = Severity.Critical,
+                },
+            }
+            : [],
     ];
 
     /// <summary>The rules to run: built-in ones (unless replaced or turned off) and configured ones. Throws naming the first bad rule.</summary>
@@ -56,7 +74,7 @@ public sealed class AlertOptions
         var rules = new Dictionary<string, AlertRule>(StringComparer.Ordinal);
         if (BuiltInRules)
         {
-            foreach (var rule in BuiltIn)
+            foreach (var rule in BuiltIn())
             {
                 rules[rule.Id] = rule;
             }
@@ -97,7 +115,27 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
 
     private static string Field(AlertKey key) => key.RuleId + "\n" + key.Instance;
 
-    public async Task ObserveAsync(string machineId, IReadOnlyCollection<string> tags, Sample sample)
+    public Task ObserveAsync(string machineId, IReadOnlyCollection<string> tags, Sample sample) =>
+        WithMachineAsync(machineId, tags, states => AlertEvaluator.Evaluate(Rules, machineId, tags, sample,
+            key => states.TryGetValue(Field(key), out var entry) ? entry.State : null));
+
+    /// <summary>
+    /// Steps one rule with a value that does not come from a sample: how long a machine has been silent,
+    /// for the machine-offline rule, measured by the fleet's notifier hub.
+    /// </summary>
+    public Task ObserveValueAsync(string machineId, IReadOnlyCollection<string> tags, AlertRule rule, double value, DateTimeOffset at) =>
+        WithMachineAsync(machineId, tags, states =>
+        {
+            var key = new AlertKey(rule.Id, machineId, "");
+            var previous = states.TryGetValue(Field(key), out var entry) ? entry.State : null;
+            var (next, kind) = AlertEvaluator.Step(rule, previous, value, at);
+            List<(AlertKey, AlertState?)> changes = Equals(next, previous) ? [] : [(key, next)];
+            List<AlertTransition> transitions = kind is { } k ? [new AlertTransition(rule.Id, machineId, "", k, at, value)] : [];
+            return (changes, transitions);
+        });
+
+    private async Task WithMachineAsync(string machineId, IReadOnlyCollection<string> tags,
+        Func<Dictionary<string, (AlertState State, string Json)>, (List<(AlertKey Key, AlertState? State)>, List<AlertTransition>)> evaluate)
     {
         var machine = _machines.GetOrAdd(machineId, _ => new MachineAlerts());
         await machine.Gate.WaitAsync();
@@ -105,8 +143,7 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
         {
             machine.States ??= await LoadAsync(machineId);
             var states = machine.States;
-            var (changes, transitions) = AlertEvaluator.Evaluate(Rules, machineId, tags, sample,
-                key => states.TryGetValue(Field(key), out var entry) ? entry.State : null);
+            var (changes, transitions) = evaluate(states);
             foreach (var (key, next) in changes)
             {
                 var field = Field(key);

@@ -15,6 +15,9 @@ public sealed record AlertMetric(string Name, string Description, Func<Sample, I
 /// </summary>
 public static class AlertMetrics
 {
+    /// <summary>Not in samples: measured from the registry by the fleet's notifier hub, for the machine-offline rule.</summary>
+    public const string SecondsSinceLastSample = "seconds_since_last_sample";
+
     private static IEnumerable<MetricValue> One(double value) => [new MetricValue("", value)];
 
     private static IEnumerable<MetricValue> None => [];
@@ -55,6 +58,7 @@ public static class AlertMetrics
             .Select(g => new MetricValue(GpuName(g), 100.0 * g.MemoryUsedBytes / g.MemoryTotalBytes))),
         new AlertMetric("gpu_temperature_celsius", "GPU temperature, °C, per GPU", s => s.Gpus.Select(g => new MetricValue(GpuName(g), g.TemperatureCelsius))),
         new AlertMetric("process_count", "processes on the host", s => One(s.ProcessCount)),
+        new AlertMetric(SecondsSinceLastSample, "seconds since the machine's last sample (checked every few seconds from the registry, not per sample)", _ => None),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 
     private static string GpuName(GpuSample gpu) => "gpu" + gpu.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);

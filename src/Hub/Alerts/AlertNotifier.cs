@@ -12,7 +12,8 @@ public sealed record ChannelStatus(string Id, ChannelKind Kind, DateTimeOffset? 
     long Delivered, long Failed);
 
 /// <summary>
-/// The one notifier of the fleet: whichever hub holds the lease in Redis (a key renewed every few seconds,
+/// The one notifier of the fleet, which also runs the machine-offline rule (a silent machine sends no
+/// sample to evaluate): whichever hub holds the lease in Redis (a key renewed every few seconds,
 /// taken over by another hub within <see cref="LeaseTtl"/> when its holder dies) reads the outbox, groups
 /// the events of each batch by kind, sends each group to every channel with retries and backoff, and
 /// acknowledges the batch. A lone hub without Redis is its own notifier.
@@ -21,6 +22,8 @@ public sealed class AlertNotifier(
     IAlertOutbox outbox,
     AlertChannelSender sender,
     IOptions<AlertOptions> options,
+    AlertEngine engine,
+    IMachineRegistry registry,
     HubInstance instance,
     TimeProvider time,
     ILogger<AlertNotifier> logger,
@@ -56,11 +59,10 @@ public sealed class AlertNotifier(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (Channels.Count == 0)
-        {
-            return;
-        }
         var poll = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.NotifyPollMs));
+        var sweepEvery = TimeSpan.FromSeconds(Math.Max(0.2, options.Value.SweepSeconds));
+        var offline = engine.Rules.FirstOrDefault(r => r.Id == AlertOptions.OfflineRuleId && r.Enabled);
+        var nextSweep = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -68,6 +70,16 @@ public sealed class AlertNotifier(
                 if (!await HoldLeaseAsync())
                 {
                     await Task.Delay(LeaseTtl / 3, stoppingToken);
+                    continue;
+                }
+                if (offline is not null && time.GetUtcNow() >= nextSweep)
+                {
+                    await SweepAsync(offline);
+                    nextSweep = time.GetUtcNow() + sweepEvery;
+                }
+                if (Channels.Count == 0)
+                {
+                    await Task.Delay(poll, stoppingToken);
                     continue;
                 }
                 var batch = await outbox.ReadAsync(100);
@@ -89,6 +101,19 @@ public sealed class AlertNotifier(
             catch (Exception ex) when (RedisOutage.Is(ex))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Steps the machine-offline rule of every machine with how long it has been silent.</summary>
+    private async Task SweepAsync(AlertRule offline)
+    {
+        var now = time.GetUtcNow();
+        foreach (var machine in await registry.ListAsync())
+        {
+            if (machine.LastSeen is { } seen && offline.Applies(machine.Id, machine.Hello.Tags))
+            {
+                await engine.ObserveValueAsync(machine.Id, machine.Hello.Tags, offline, Math.Max(0, (now - seen).TotalSeconds), now);
             }
         }
     }
