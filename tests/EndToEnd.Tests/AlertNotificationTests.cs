@@ -12,7 +12,7 @@ namespace SysMon.EndToEnd.Tests;
 /// a webhook receiver on loopback. A firing and its resolution arrive once each, signed; a channel that
 /// is down gets the message once it is back; the hub that notified can be killed.
 /// </summary>
-public sealed class AlertNotificationTests : IAsyncLifetime
+public sealed partial class AlertNotificationTests : IAsyncLifetime
 {
     private const string Secret = "webhook-secret";
     private readonly RedisServer redis = new();
@@ -132,5 +132,40 @@ public sealed class AlertNotificationTests : IAsyncLifetime
 
         Assert.Equal([(before, "Fired"), (before, "Resolved")], receiver.Events().Where(e => e.Machine == before));
         Assert.Equal([(after, "Fired"), (after, "Resolved")], receiver.Events().Where(e => e.Machine == after));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"setup code ([A-Z2-7]{5}-[A-Z2-7]{5})")]
+    private static partial System.Text.RegularExpressions.Regex SetupCode();
+
+    [Fact]
+    public async Task ASilencedMachineIsNotNotifiedButItsAlertsAreStillRecorded()
+    {
+        // An admin (the first, made with the setup code from hub A's log) silences one machine for ten minutes.
+        using var admin = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = a.WebUrl, Timeout = TimeSpan.FromSeconds(10) };
+        async Task<HttpResponseMessage> PostAsync(string path, object body)
+        {
+            var csrf = (await admin.GetFromJsonAsync<JsonElement>("api/session"))!.GetProperty("csrfToken").GetString();
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            request.Headers.Add("X-SysMon-Csrf", csrf);
+            return await admin.SendAsync(request).WithTimeout();
+        }
+        await Deadline.Until(() => SetupCode().IsMatch(a.Output), "hub A prints its setup code");
+        using (var setup = await PostAsync("api/setup", new { setupCode = SetupCode().Match(a.Output).Groups[1].Value, name = "root", password = "correct horse battery" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, setup.StatusCode);
+        }
+        var quiet = "notify-silenced-" + Guid.NewGuid().ToString("N")[..8];
+        using (var silenced = await PostAsync("api/alerts/silences", new { machineId = quiet, minutes = 10, comment = "maintenance" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, silenced.StatusCode);
+        }
+
+        await FireAndResolveAsync(a, quiet);
+        await FlushAsync(b);
+
+        Assert.DoesNotContain(receiver.Events(), e => e.Machine == quiet);
+        var history = await admin.GetFromJsonAsync<JsonElement>("api/alerts/history").WithTimeout();
+        Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
+            .Where(e => e.GetProperty("machineId").GetString() == quiet).Select(e => e.GetProperty("kind").GetString()));
     }
 }

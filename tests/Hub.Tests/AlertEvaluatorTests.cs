@@ -187,3 +187,48 @@ public sealed class AlertMessageTests
         }
     }
 }
+
+public sealed class SilenceAndQuietHoursTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 2, 23, 30, 0, TimeSpan.Zero);
+
+    private static AlertEvent Event(string rule = "cpu", string machine = "m1", Severity severity = Severity.Warning, params string[] tags) =>
+        new(rule, rule, severity, machine, "", TransitionKind.Fired, Now, 95, tags);
+
+    [Fact]
+    public void ASilenceMatchesWhenEveryFieldItSetsMatchesAndOnlyWhileItLasts()
+    {
+        var silence = new AlertSilence { Id = "s", MachineId = "m1", Tag = "prod", StartsAt = Now.AddHours(-1), EndsAt = Now.AddHours(1) };
+        Assert.True(silence.Matches(Event(tags: ["prod"]), Now));
+        Assert.False(silence.Matches(Event(tags: ["dev"]), Now));
+        Assert.False(silence.Matches(Event(machine: "m2", tags: ["prod"]), Now));
+        Assert.False(silence.Matches(Event(tags: ["prod"]), Now.AddHours(2)));
+        Assert.False(silence.Matches(Event(tags: ["prod"]), Now.AddHours(-2)));
+        Assert.True((silence with { MachineId = "", Tag = "", RuleId = "cpu" }).Matches(Event(machine: "any"), Now));
+    }
+
+    [Theory]
+    [InlineData("22:00", "07:00", 23, 30, Severity.Warning, true)]   // wraps past midnight
+    [InlineData("22:00", "07:00", 6, 59, Severity.Warning, true)]
+    [InlineData("22:00", "07:00", 7, 0, Severity.Warning, false)]
+    [InlineData("22:00", "07:00", 23, 30, Severity.Critical, false)] // severe enough to wake someone
+    [InlineData("09:00", "17:00", 12, 0, Severity.Info, true)]
+    [InlineData("09:00", "17:00", 18, 0, Severity.Info, false)]
+    public void QuietHoursMuteLessSevereEventsBetweenStartAndEnd(string start, string end, int hour, int minute, Severity severity, bool muted)
+    {
+        var quiet = new QuietHours { Start = TimeOnly.Parse(start, System.Globalization.CultureInfo.InvariantCulture), End = TimeOnly.Parse(end, System.Globalization.CultureInfo.InvariantCulture) };
+        Assert.Equal(muted, quiet.Mutes(severity, new DateTimeOffset(2026, 12, 2, hour, minute, 0, TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public void QuietHoursFollowTheirTimeZone()
+    {
+        // 23:30 UTC is 00:30 in Berlin in December (UTC+1): inside 00:00–06:00 there, outside it in UTC.
+        var quiet = new QuietHours { Start = new TimeOnly(0, 0), End = new TimeOnly(6, 0), TimeZone = "Europe/Berlin" };
+        Assert.True(quiet.Mutes(Severity.Warning, Now));
+        Assert.False((new QuietHours { Start = new TimeOnly(0, 0), End = new TimeOnly(6, 0) }).Mutes(Severity.Warning, Now));
+        Assert.NotNull(new QuietHours { Start = new TimeOnly(0, 0), End = new TimeOnly(6, 0), TimeZone = "Mars/Olympus" }.Problem());
+        Assert.NotNull(new QuietHours { Start = new TimeOnly(0, 0) }.Problem());
+        Assert.False(new QuietHours().Mutes(Severity.Info, Now)); // none configured
+    }
+}

@@ -30,6 +30,9 @@ public static class AuditActions
     public const string ApiTokenRevoked = "api-token-revoked";
     public const string EnrollmentTokenCreated = "enrollment-token-created";
     public const string AgentCredentialRevoked = "agent-credential-revoked";
+    public const string SilenceCreated = "silence-created";
+    public const string SilenceRemoved = "silence-removed";
+    public const string ChannelTested = "channel-tested";
 }
 
 /// <summary>The audit trail, newest first, capped at <see cref="Capacity"/> entries.</summary>

@@ -14,6 +14,8 @@ public sealed class AlertOptions
 
     public List<ChannelSettings> Channels { get; set; } = [];
 
+    public QuietHours QuietHours { get; set; } = new();
+
     /// <summary>How long a notification is retried (with backoff) before it is given up and shown as failed.</summary>
     public double DeliveryTimeoutMinutes { get; set; } = 10;
 
@@ -29,6 +31,10 @@ public sealed class AlertOptions
             {
                 throw new InvalidOperationException($"Alerts:Channels: {problem}");
             }
+        }
+        if (QuietHours.Problem() is { } quiet)
+        {
+            throw new InvalidOperationException(quiet);
         }
         if (Channels.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
         {

@@ -24,6 +24,7 @@ public sealed class AlertNotifier(
     IOptions<AlertOptions> options,
     AlertEngine engine,
     IMachineRegistry registry,
+    IAlertSilences silences,
     HubInstance instance,
     TimeProvider time,
     ILogger<AlertNotifier> logger,
@@ -88,7 +89,15 @@ public sealed class AlertNotifier(
                     await Task.Delay(poll, stoppingToken);
                     continue;
                 }
-                foreach (var group in batch.GroupBy(e => e.Event.Kind))
+                var now = time.GetUtcNow();
+                var active = await silences.ListAsync();
+                var quiet = options.Value.QuietHours;
+                var deliverable = batch.Where(e => !active.Any(s => s.Matches(e.Event, now)) && !quiet.Mutes(e.Event.Severity, now)).ToList();
+                if (deliverable.Count < batch.Count)
+                {
+                    logger.LogInformation("{Count} alert events not notified: silenced or in quiet hours", batch.Count - deliverable.Count);
+                }
+                foreach (var group in deliverable.GroupBy(e => e.Event.Kind))
                 {
                     await Task.WhenAll(Channels.Select(channel => DeliverAsync(channel, group.Key, [.. group], stoppingToken)));
                 }

@@ -11,11 +11,31 @@ public static class AlertsApi
         // Built now, so a bad rule in the configuration stops the hub at start with its id, not at the first sample.
         app.ServiceProvider.GetRequiredService<AlertEngine>();
         var alerts = app.MapGroup("/api/alerts").AddEndpointFilter(Registry.RedisOutageFilter.AsServiceUnavailable);
-        alerts.MapGet("/", async (AlertEngine engine, ClaimsPrincipal user) =>
-            (await engine.ActiveAsync(MachineAccess.Restriction(user))).OrderByDescending(a => a.Severity).ThenBy(a => a.At));
+        alerts.MapGet("/", async (AlertEngine engine, IAlertSilences silences, TimeProvider time, ClaimsPrincipal user) =>
+        {
+            var now = time.GetUtcNow();
+            var active = await silences.ListAsync();
+            return (await engine.ActiveAsync(MachineAccess.Restriction(user))).OrderByDescending(a => a.Severity).ThenBy(a => a.At)
+                .Select(a => new
+                {
+                    a.RuleId, a.RuleName, a.Severity, a.MachineId, a.Instance, a.Kind, a.At, a.Value, a.MachineTags,
+                    silenced = active.Any(s => s.Matches(a, now)),
+                });
+        });
         alerts.MapGet("/history", async (AlertEngine engine, ClaimsPrincipal user, int? limit) =>
             await engine.HistoryAsync(Math.Clamp(limit ?? 200, 1, 10_000), MachineAccess.Restriction(user)));
         alerts.MapGet("/rules", (AlertEngine engine) => engine.Rules);
+        alerts.MapGet("/silences", (IAlertSilences silences) => silences.ListAsync());
+        alerts.MapPost("/silences", CreateSilenceAsync).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
+        alerts.MapDelete("/silences/{id}", async (string id, IAlertSilences silences, AccountAudit audit, HttpContext context) =>
+        {
+            if (!await silences.RemoveAsync(id))
+            {
+                return Results.Problem(statusCode: 404, title: "Unknown silence");
+            }
+            await audit.RecordAsync(context, AuditActions.SilenceRemoved, id);
+            return Results.NoContent();
+        }).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         // Delivery status only: channel URLs and secrets stay in the configuration.
         alerts.MapGet("/channels", (AlertNotifier notifier) => notifier.StatusAsync());
         alerts.MapPost("/channels/{id}/test", async (string id, AlertNotifier notifier, AccountAudit audit, HttpContext context) =>
@@ -25,11 +45,42 @@ public static class AlertsApi
                 return Results.Problem(statusCode: 404, title: "Unknown channel", detail: $"No channel '{id}' in Alerts:Channels.");
             }
             var error = await notifier.TestAsync(channel, context.RequestAborted);
-            await audit.RecordAsync(context, "channel-tested", id, error ?? "delivered");
+            await audit.RecordAsync(context, AuditActions.ChannelTested, id, error ?? "delivered");
             return error is null
                 ? Results.NoContent()
                 : Results.Problem(statusCode: 502, title: "Test notification failed", detail: error);
         }).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         return app;
+    }
+
+    public sealed record NewSilence(string? RuleId, string? MachineId, string? Tag, double Minutes, string? Comment);
+
+    private static async Task<IResult> CreateSilenceAsync(NewSilence request, IAlertSilences silences, AccountAudit audit, HttpContext context, TimeProvider time)
+    {
+        var (rule, machine, tag, comment) = ((request.RuleId ?? "").Trim(), (request.MachineId ?? "").Trim(), (request.Tag ?? "").Trim().ToLowerInvariant(),
+            (request.Comment ?? "").Trim());
+        if (rule.Length + machine.Length + tag.Length == 0)
+        {
+            return Results.Problem(statusCode: 400, title: "Nothing to silence", detail: "Name a rule, a machine or a tag (or several: all must match).");
+        }
+        if (!(request.Minutes > 0 && request.Minutes <= 30 * 24 * 60))
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid duration", detail: "Silences last 1 minute to 30 days.");
+        }
+        if (rule.Length > 64 || machine.Length > 128 || tag.Length > 40 || comment.Length > 200 || (rule + machine + tag + comment).Any(char.IsControl))
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid silence", detail: "Rule, machine, tag or comment too long, or with control characters.");
+        }
+        var now = time.GetUtcNow();
+        var silence = new AlertSilence
+        {
+            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)),
+            RuleId = rule, MachineId = machine, Tag = tag, StartsAt = now, EndsAt = now.AddMinutes(request.Minutes),
+            CreatedBy = context.User.Identity?.Name ?? "", Comment = comment,
+        };
+        await silences.AddAsync(silence);
+        await audit.RecordAsync(context, AuditActions.SilenceCreated, silence.Id,
+            $"rule '{rule}' machine '{machine}' tag '{tag}' for {request.Minutes:0.#} min; {comment}");
+        return Results.Created($"/api/alerts/silences/{silence.Id}", silence);
     }
 }

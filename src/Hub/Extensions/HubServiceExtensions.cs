@@ -91,6 +91,7 @@ public static class HubServiceExtensions
             services.AddSingleton<Alerts.InMemoryAlertOutbox>();
             services.AddSingleton<Alerts.IAlertOutbox>(provider => provider.GetRequiredService<Alerts.InMemoryAlertOutbox>());
             services.AddSingleton<Alerts.IAlertStore, Alerts.InMemoryAlertStore>();
+            services.AddSingleton<Alerts.IAlertSilences, Alerts.InMemoryAlertSilences>();
             services.AddSingleton(new SessionRevocations());
         }
         else
@@ -115,6 +116,7 @@ public static class HubServiceExtensions
             services.AddSingleton<IAuditLog, RedisAuditLog>();
             services.AddSingleton<Alerts.IAlertStore, Alerts.RedisAlertStore>();
             services.AddSingleton<Alerts.IAlertOutbox, Alerts.RedisAlertOutbox>();
+            services.AddSingleton<Alerts.IAlertSilences, Alerts.RedisAlertSilences>();
             services.AddSingleton(provider => new SessionRevocations(provider.GetRequiredService<IConnectionMultiplexer>()));
             // Session cookies and anti-forgery tokens are sealed with keys every hub must share, or a viewer
             // moved to another hub by the load balancer would be signed out.

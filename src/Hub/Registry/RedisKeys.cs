@@ -78,6 +78,9 @@ public static class RedisKeys
     /// <summary>HASH: channel id → JSON ChannelStatus (last success, last failure and error, counts).</summary>
     public static readonly RedisKey AlertChannelStatus = Prefix + "alert-channel-status";
 
+    /// <summary>HASH: silence id → JSON AlertSilence; expired ones are removed when listed.</summary>
+    public static readonly RedisKey AlertSilences = Prefix + "alert-silences";
+
     /// <summary>LIST of ASP.NET Core data-protection keys (they seal session cookies), shared by every hub.</summary>
     public static readonly RedisKey DataProtectionKeys = Prefix + "data-protection-keys";
 
