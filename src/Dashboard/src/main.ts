@@ -19,6 +19,7 @@ import 'bootstrap/dist/css/bootstrap.min.css';
 import './styles.css';
 import type { AccountPage } from './accountPage';
 import type { AdminPage } from './adminPage';
+import { AlertsPage, AlertsPanel } from './alerts';
 import { fetchFleet, pollMachines } from './api';
 import type { ComparePage } from './compare';
 import { type CompareQuery, compareHash } from './compareQuery';
@@ -65,10 +66,16 @@ if (firstRoute.page === 'fleet') {
 }
 
 // ---- who is looking ----
+const alertsPanel = new AlertsPanel(byId('alerts-panel'), (id) => machines.get(id)?.hostname || id);
+let isAdmin = false;
 const sessionReady: Promise<Session | null> = loadSession().then(
   (s) => {
     if (s.kind === 'none') requireSignIn(s);
-    else showAccountBar(byId('account-bar'), byId('setup-banner'), s);
+    else {
+      showAccountBar(byId('account-bar'), byId('setup-banner'), s);
+      isAdmin = s.role === 'admin';
+      alertsPanel.start();
+    }
     return s;
   },
   (e) => {
@@ -84,6 +91,7 @@ function isSignInError(e: unknown): boolean {
 /** Stops talking to the hub and shows the sign-in form in place of the dashboard. */
 function requireSignIn(s: Session): void {
   stopPolling();
+  alertsPanel.stop();
   void hub.stop();
   byId('app-row').hidden = true;
   byId('setup-banner').hidden = true;
@@ -175,6 +183,7 @@ let machineView: MachineView | null = null;
 let comparePage: ComparePage | null = null;
 let accountPage: AccountPage | null = null;
 let adminPage: AdminPage | null = null;
+const alertsPage = new AlertsPage(byId('settings-view'), () => isAdmin);
 /** Bumped on every page change, so a page whose module arrives after the user moved on stays closed. */
 let visit = 0;
 
@@ -227,17 +236,19 @@ const loadAdminPage = once(async () => {
 function hideSettings(): void {
   accountPage?.hide();
   adminPage?.hide();
+  alertsPage.hide();
   byId('auth-view').hidden = true;
   byId('app-row').hidden = false;
 }
 
 /** The account, admin and setup pages: shown once the session is known. */
-function showSettings(page: 'account' | 'admin' | 'setup'): void {
+function showSettings(page: 'account' | 'admin' | 'setup' | 'alerts'): void {
   closeMachine();
   fleetPage.hide();
   comparePage?.hide();
   void hub.unsubscribeFleet();
   hideSettings();
+  alertsPanel.hide();
   const mine = ++visit;
   void sessionReady.then((s) => {
     // Someone who must sign in sees only the sign-in form, or the first-run setup when this host may do it.
@@ -248,6 +259,9 @@ function showSettings(page: 'account' | 'admin' | 'setup'): void {
       const auth = byId('auth-view');
       auth.hidden = false;
       showSetup(auth, s);
+    } else if (page === 'alerts') {
+      document.title = 'Alerts · SysMon';
+      alertsPage.show();
     } else if (page === 'account') {
       document.title = 'Account · SysMon';
       whenLoaded(loadAccountPage, (view) => view.show(s));
@@ -260,6 +274,7 @@ function showSettings(page: 'account' | 'admin' | 'setup'): void {
 
 function open(id: string, nextRange: TimeRange = { name: 'live' }): void {
   hideSettings();
+  alertsPanel.setMachine(id);
   fleetPage.hide();
   comparePage?.hide();
   void hub.unsubscribeFleet();
@@ -277,6 +292,7 @@ function closeMachine(): void {
 function showFleet(query: FleetQuery): void {
   visit++;
   hideSettings();
+  alertsPanel.setMachine(null);
   closeMachine();
   document.title = 'Fleet · SysMon';
   comparePage?.hide();
@@ -295,6 +311,7 @@ function navigate(id: string, nextRange: TimeRange = { name: 'live' }): void {
 
 function showCompare(query: CompareQuery): void {
   hideSettings();
+  alertsPanel.setMachine(null);
   closeMachine();
   fleetPage.hide();
   void hub.unsubscribeFleet();

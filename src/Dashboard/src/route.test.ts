@@ -48,7 +48,7 @@ describe('routes', () => {
 });
 
 describe('account pages', () => {
-  it.each(['account', 'admin', 'setup'] as const)('#/%s is its own page', (page) => {
+  it.each(['account', 'admin', 'setup', 'alerts'] as const)('#/%s is its own page', (page) => {
     expect(parseRoute('', `#/${page}`)).toEqual({ page });
   });
   it('does not take a machine named like a page for the page', () => {

@@ -10,6 +10,7 @@ import { machineFromUrl } from './settings';
 
 export type Route =
   | { page: 'account' }
+  | { page: 'alerts' }
   | { page: 'admin' }
   | { page: 'setup' }
   | { page: 'fleet'; query: FleetQuery }
@@ -26,7 +27,7 @@ export function parseRoute(search: string, hash: string): Route {
   const id = machineFromUrl(search, hash);
   if (id) return { page: 'machine', id, range: parseRange(params) };
   if (hash.startsWith('#/compare')) return { page: 'compare', query: parseCompare(params) };
-  for (const page of ['account', 'admin', 'setup'] as const) {
+  for (const page of ['account', 'admin', 'setup', 'alerts'] as const) {
     if (hash === `#/${page}` || hash.startsWith(`#/${page}?`)) return { page };
   }
   const hasSort = params.has('sort');

@@ -1,0 +1,341 @@
+// Alerts in the dashboard: the firing ones above the fleet (GET api/alerts, polled), and the alerts
+// page (#/alerts: firing, history with CSV export, silences). Parsing is pure and tested; text goes in
+// through textContent only.
+//
+// Test hooks: [data-testid="alerts-panel"] with rows [data-alert="<ruleId> <machineId>"];
+// [data-testid="alert-history"] rows; [data-testid="silence-form"]; [data-testid="silences"].
+import { el, fillRows } from './dom';
+import { ApiError, del, getJson, post } from './session';
+
+export interface Alert {
+  ruleId: string;
+  ruleName: string;
+  severity: 'Info' | 'Warning' | 'Critical';
+  machineId: string;
+  instance: string;
+  kind: 'Fired' | 'Resolved';
+  at: string;
+  value: number;
+  silenced: boolean;
+}
+
+export interface Silence {
+  id: string;
+  ruleId: string;
+  machineId: string;
+  tag: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+}
+
+const str = (v: unknown, max = 256): string => (typeof v === 'string' ? v.slice(0, max) : '');
+
+/** One alert or event from the API; null for anything that is not one. Pure. */
+export function parseAlert(raw: unknown): Alert | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.ruleId !== 'string' || typeof r.machineId !== 'string') return null;
+  const severity = r.severity === 'Critical' || r.severity === 'Warning' ? r.severity : 'Info';
+  return {
+    ruleId: str(r.ruleId, 64),
+    ruleName: str(r.ruleName, 200),
+    severity,
+    machineId: str(r.machineId, 128),
+    instance: str(r.instance),
+    kind: r.kind === 'Resolved' ? 'Resolved' : 'Fired',
+    at: str(r.at, 64),
+    value: typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : Number.NaN,
+    silenced: r.silenced === true,
+  };
+}
+
+export function parseAlerts(raw: unknown): Alert[] {
+  return Array.isArray(raw) ? raw.map(parseAlert).filter((a): a is Alert => a !== null) : [];
+}
+
+const SEVERITY_CLASS: Record<Alert['severity'], string> = {
+  Critical: 'text-bg-danger',
+  Warning: 'text-bg-warning',
+  Info: 'text-bg-info',
+};
+
+/** CSV of events, a header line first; fields quoted where needed (RFC 4180). Pure. */
+export function alertsCsv(events: readonly Alert[]): string {
+  const quote = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const lines = ['at,kind,severity,rule,machine,instance,value'];
+  for (const e of events) {
+    lines.push(
+      [
+        e.at,
+        e.kind,
+        e.severity,
+        e.ruleName,
+        e.machineId,
+        e.instance,
+        Number.isNaN(e.value) ? '' : String(e.value),
+      ]
+        .map(quote)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function valueText(a: Alert): string {
+  return Number.isNaN(a.value) ? '' : a.value.toFixed(Math.abs(a.value) < 10 ? 2 : 1);
+}
+
+function badge(a: Alert): HTMLElement {
+  return el('span', { class: `badge ${SEVERITY_CLASS[a.severity]}` }, a.severity);
+}
+
+/** The firing alerts above the fleet: hidden while none fires. */
+export class AlertsPanel {
+  private readonly body = el('tbody');
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  private all: readonly Alert[] = [];
+  private machine: string | null = null;
+  private shown = true;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly hostname: (id: string) => string,
+  ) {
+    const table = el('table', { class: 'table table-sm small mb-0 align-middle' });
+    table.append(this.body);
+    const header = el('div', { class: 'card-header fw-semibold d-flex' });
+    header.append(
+      el('span', { class: 'me-auto' }, 'Firing alerts'),
+      el('a', { href: '#/alerts', class: 'small' }, 'All alerts'),
+    );
+    root.className = 'card sm-card mb-3 border-danger';
+    root.dataset.testid = 'alerts-panel';
+    root.replaceChildren(header, table);
+    root.hidden = true;
+  }
+
+  /** Polls GET api/alerts every `periodMs` until stop() (signed-out pages stop asking). */
+  start(periodMs = 5000): void {
+    const tick = async () => {
+      try {
+        this.show(parseAlerts(await getJson('api/alerts')));
+      } catch {
+        // the machine list's poller reports the hub being away; keep the last known alerts
+      }
+      this.timer = setTimeout(tick, periodMs);
+    };
+    void tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** Only this machine's alerts (its page), or every machine's (null: the fleet page). */
+  setMachine(machineId: string | null): void {
+    this.machine = machineId;
+    this.shown = true;
+    this.show(this.all);
+  }
+
+  /** Off on pages that are not about machines (account, admin, the alerts page itself). */
+  hide(): void {
+    this.shown = false;
+    this.root.hidden = true;
+  }
+
+  show(all: readonly Alert[]): void {
+    this.all = all;
+    const alerts = this.machine === null ? all : all.filter((a) => a.machineId === this.machine);
+    this.root.hidden = !this.shown || alerts.length === 0;
+    fillRows(
+      this.body,
+      alerts.map((a) => [
+        badge(a),
+        a.ruleName,
+        { text: this.hostname(a.machineId), title: a.machineId },
+        a.instance,
+        valueText(a),
+        {
+          text: a.silenced ? 'silenced' : new Date(a.at).toLocaleString(),
+          className: a.silenced ? 'text-body-secondary' : '',
+        },
+      ]),
+      [],
+    );
+    for (const [i, a] of alerts.entries())
+      (this.body.children[i] as HTMLElement).dataset.alert = `${a.ruleId} ${a.machineId}`;
+  }
+}
+
+/** The alerts page: firing, history with CSV export, silences (created by admins). */
+export class AlertsPage {
+  private readonly message = el('div', { class: 'alert py-2 small', role: 'status', hidden: true });
+  private readonly history = el('tbody', { 'data-testid': 'alert-history' });
+  private readonly silences = el('tbody', { 'data-testid': 'silences' });
+  private events: Alert[] = [];
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly isAdmin: () => boolean,
+  ) {}
+
+  show(): void {
+    this.host.hidden = false;
+    const download = el(
+      'button',
+      { class: 'btn btn-sm btn-outline-secondary', type: 'button', 'data-testid': 'alerts-csv' },
+      'Download CSV',
+    );
+    download.addEventListener('click', () => {
+      const link = el('a', {
+        href: URL.createObjectURL(new Blob([alertsCsv(this.events)], { type: 'text/csv' })),
+        download: 'sysmon-alerts.csv',
+      });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    });
+    const historyCard = this.card(
+      'History (newest first)',
+      this.table(['When', 'What', 'Severity', 'Rule', 'Machine', 'Instance', 'Value'], this.history),
+      download,
+    );
+    const parts = [
+      el('h1', { class: 'h5 mb-3' }, 'Alerts'),
+      this.message,
+      historyCard,
+      this.card(
+        'Silences',
+        this.table(['Rule', 'Machine', 'Tag', 'Until', 'By', 'Comment', ''], this.silences),
+      ),
+    ];
+    if (this.isAdmin()) parts.push(this.card('Silence', this.silenceForm()));
+    this.host.replaceChildren(...parts);
+    void this.refresh();
+  }
+
+  hide(): void {
+    this.host.hidden = true;
+    this.host.replaceChildren();
+  }
+
+  private card(title: string, ...content: HTMLElement[]): HTMLElement {
+    const box = el('div', { class: 'card sm-card mb-3' });
+    const body = el('div', { class: 'card-body table-responsive' });
+    body.append(...content);
+    box.append(el('div', { class: 'card-header fw-semibold' }, title), body);
+    return box;
+  }
+
+  private table(headers: string[], body: HTMLTableSectionElement): HTMLElement {
+    const table = el('table', { class: 'table table-sm small align-middle mb-2' });
+    const tr = el('tr');
+    for (const h of headers) tr.append(el('th', { scope: 'col' }, h));
+    const head = el('thead');
+    head.append(tr);
+    table.append(head, body);
+    return table;
+  }
+
+  private say(text: string, ok: boolean): void {
+    this.message.hidden = false;
+    this.message.className = `alert ${ok ? 'alert-success' : 'alert-danger'} py-2 small`;
+    this.message.textContent = text;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const [events, silences] = await Promise.all([
+        getJson('api/alerts/history?limit=500'),
+        getJson('api/alerts/silences'),
+      ]);
+      this.events = parseAlerts(events);
+      fillRows(
+        this.history,
+        this.events.map((e) => [
+          new Date(e.at).toLocaleString(),
+          e.kind,
+          badge(e),
+          e.ruleName,
+          e.machineId,
+          e.instance,
+          valueText(e),
+        ]),
+        [],
+      );
+      const list = (Array.isArray(silences) ? silences : []) as Silence[];
+      fillRows(
+        this.silences,
+        list.map((s) => [
+          str(s.ruleId) || 'any',
+          str(s.machineId) || 'any',
+          str(s.tag) || 'any',
+          new Date(s.endsAt).toLocaleString(),
+          str(s.createdBy),
+          str(s.comment),
+          this.removeButton(s),
+        ]),
+        [],
+      );
+    } catch (e) {
+      this.say(e instanceof ApiError ? e.message : 'Could not load the alerts.', false);
+    }
+  }
+
+  private removeButton(silence: Silence): HTMLElement {
+    if (!this.isAdmin()) return el('span');
+    const b = el('button', { class: 'btn btn-sm btn-outline-danger', type: 'button' }, 'End');
+    b.addEventListener('click', () => {
+      del(`api/alerts/silences/${encodeURIComponent(silence.id)}`).then(
+        () => {
+          this.say('Silence ended.', true);
+          void this.refresh();
+        },
+        (e) => this.say(e instanceof ApiError ? e.message : 'Failed.', false),
+      );
+    });
+    return b;
+  }
+
+  private silenceForm(): HTMLElement {
+    const form = el('form', { class: 'row g-2 align-items-end', 'data-testid': 'silence-form' });
+    const field = (name: string, placeholder: string, type = 'text') =>
+      el('input', {
+        class: 'form-control form-control-sm',
+        name,
+        placeholder,
+        type,
+        'aria-label': placeholder,
+      });
+    const inputs = [
+      field('ruleId', 'rule id (empty: any)'),
+      field('machineId', 'machine id (empty: any)'),
+      field('tag', 'tag (empty: any)'),
+      field('minutes', 'minutes', 'number'),
+      field('comment', 'why'),
+    ];
+    for (const input of inputs) {
+      const col = el('div', { class: 'col-sm' });
+      col.append(input);
+      form.append(col);
+    }
+    const submit = el('div', { class: 'col-sm-auto' });
+    submit.append(el('button', { class: 'btn btn-sm btn-primary', type: 'submit' }, 'Silence'));
+    form.append(submit);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const [ruleId, machineId, tag, minutes, comment] = inputs.map((i) => i.value.trim());
+      post('api/alerts/silences', { ruleId, machineId, tag, minutes: Number(minutes) || 60, comment }).then(
+        () => {
+          this.say('Silenced.', true);
+          form.reset();
+          void this.refresh();
+        },
+        (e) => this.say(e instanceof ApiError ? e.message : 'Failed.', false),
+      );
+    });
+    return form;
+  }
+}
