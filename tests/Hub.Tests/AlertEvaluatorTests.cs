@@ -231,4 +231,22 @@ public sealed class SilenceAndQuietHoursTests
         Assert.NotNull(new QuietHours { Start = new TimeOnly(0, 0) }.Problem());
         Assert.False(new QuietHours().Mutes(Severity.Info, Now)); // none configured
     }
+
+    [Theory]
+    [InlineData("smtp.example.org", "sysmon@example.org", "ops@example.org", null)]
+    [InlineData("", "sysmon@example.org", "ops@example.org", "needs SmtpHost")]
+    [InlineData("smtp.example.org", "not an address", "ops@example.org", "From must be")]
+    [InlineData("smtp.example.org", "sysmon@example.org", "", "To must list")]
+    public void EmailChannelsNeedAServerASenderAndRecipients(string host, string from, string to, string? problem)
+    {
+        var error = new ChannelSettings { Id = "mail", Kind = ChannelKind.Email, SmtpHost = host, From = from, To = to.Length == 0 ? [] : [to] }.Problem();
+        if (problem is null)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Contains(problem, error, StringComparison.Ordinal);
+        }
+    }
 }

@@ -16,7 +16,23 @@ public enum ChannelKind
     Slack,
     /// <summary>An ntfy topic URL (or any plain-HTTP push): the text as the body, title and priority as headers.</summary>
     Ntfy,
+    /// <summary>Email over SMTP (MailKit): the title as the subject, the text as the body.</summary>
+    Email,
 }
+
+[JsonConverter(typeof(JsonStringEnumConverter<SmtpSecurity>))]
+public enum SmtpSecurity
+{
+    /// <summary>STARTTLS when the server offers it (port 587 or 25), TLS from the start on port 465.</summary>
+    Auto,
+    StartTls,
+    SslOnConnect,
+    /// <summary>Plain text: only to a relay on this host or a trusted network.</summary>
+    None,
+}
+
+/// <summary>A channel that could not take a message: the notifier retries, then shows the reason.</summary>
+public sealed class ChannelDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Where notifications go (<c>Alerts:Channels</c>).</summary>
 public sealed class ChannelSettings
@@ -29,10 +45,31 @@ public sealed class ChannelSettings
     /// <summary>Events below this severity are not sent here.</summary>
     public Severity MinSeverity { get; set; } = Severity.Info;
 
-    public string? Problem() =>
-        Id.Length is 0 or > 64 ? "Channel ids are 1 to 64 characters."
-        : !Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ? $"Channel '{Id}': Url must be an http(s) URL."
-        : null;
+    /// <summary>Email: the SMTP server.</summary>
+    public string SmtpHost { get; set; } = "";
+    public int SmtpPort { get; set; } = 587;
+    public SmtpSecurity SmtpSecurity { get; set; } = SmtpSecurity.Auto;
+    /// <summary>Email: the account, when the server wants one.</summary>
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+    public string From { get; set; } = "";
+    public string[] To { get; set; } = [];
+
+    public string? Problem()
+    {
+        if (Id.Length is 0 or > 64)
+        {
+            return "Channel ids are 1 to 64 characters.";
+        }
+        if (Kind == ChannelKind.Email)
+        {
+            return SmtpHost.Length == 0 || SmtpPort is <= 0 or > 65535 ? $"Channel '{Id}': email needs SmtpHost (and SmtpPort)."
+                : !MimeKit.MailboxAddress.TryParse(From, out _) ? $"Channel '{Id}': From must be an email address."
+                : To.Length == 0 || !To.All(to => MimeKit.MailboxAddress.TryParse(to, out _)) ? $"Channel '{Id}': To must list email addresses."
+                : null;
+        }
+        return !Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ? $"Channel '{Id}': Url must be an http(s) URL." : null;
+    }
 }
 
 /// <summary>One message for one channel: events of one kind (fired or resolved), grouped.</summary>
@@ -48,7 +85,7 @@ public sealed record AlertMessage(TransitionKind Kind, IReadOnlyList<(string Id,
     private static string InstanceText(AlertEvent e) => e.Instance.Length > 0 ? $" ({e.Instance})" : "";
 }
 
-/// <summary>Sends messages to channels over HTTP. Throws on any answer but 2xx, so the notifier retries.</summary>
+/// <summary>Sends messages to channels (HTTP, or SMTP for email). Any failure is a <see cref="ChannelDeliveryException"/>, so the notifier retries.</summary>
 public sealed class AlertChannelSender(HttpClient http)
 {
     public const string SignatureHeader = "X-SysMon-Signature";
@@ -56,6 +93,52 @@ public sealed class AlertChannelSender(HttpClient http)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task SendAsync(ChannelSettings channel, AlertMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (channel.Kind == ChannelKind.Email)
+            {
+                await SendEmailAsync(channel, message, cancellationToken);
+            }
+            else
+            {
+                await SendHttpAsync(channel, message, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not ChannelDeliveryException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ChannelDeliveryException($"{channel.Id}: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task SendEmailAsync(ChannelSettings channel, AlertMessage message, CancellationToken cancellationToken)
+    {
+        var mail = new MimeKit.MimeMessage();
+        mail.From.Add(MimeKit.MailboxAddress.Parse(channel.From));
+        foreach (var to in channel.To)
+        {
+            mail.To.Add(MimeKit.MailboxAddress.Parse(to));
+        }
+        mail.Subject = message.Title;
+        mail.Body = new MimeKit.TextPart("plain") { Text = message.Text + "\n\n-- \nSysMon" };
+        using var smtp = new MailKit.Net.Smtp.SmtpClient { Timeout = 10_000 };
+        var security = channel.SmtpSecurity switch
+        {
+            SmtpSecurity.StartTls => MailKit.Security.SecureSocketOptions.StartTls,
+            SmtpSecurity.SslOnConnect => MailKit.Security.SecureSocketOptions.SslOnConnect,
+            SmtpSecurity.None => MailKit.Security.SecureSocketOptions.None,
+            _ => MailKit.Security.SecureSocketOptions.Auto,
+        };
+        await smtp.ConnectAsync(channel.SmtpHost, channel.SmtpPort, security, cancellationToken);
+        if (!string.IsNullOrEmpty(channel.Username))
+        {
+            await smtp.AuthenticateAsync(channel.Username, channel.Password ?? "", cancellationToken);
+        }
+        await smtp.SendAsync(mail, cancellationToken);
+        await smtp.DisconnectAsync(quit: true, cancellationToken);
+    }
+
+    private async Task SendHttpAsync(ChannelSettings channel, AlertMessage message, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url);
         switch (channel.Kind)
@@ -95,7 +178,7 @@ public sealed class AlertChannelSender(HttpClient http)
         using var response = await http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"{channel.Id} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            throw new ChannelDeliveryException($"{channel.Id} answered {(int)response.StatusCode} {response.ReasonPhrase}");
         }
     }
 

@@ -156,7 +156,7 @@ public sealed class AlertNotifier(
                 await RecordAsync(channel, error: null);
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is ChannelDeliveryException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
             {
                 var delay = Backoff[Math.Min(attempt, Backoff.Length - 1)];
                 if (time.GetUtcNow() + delay > giveUpAt)
@@ -183,7 +183,7 @@ public sealed class AlertNotifier(
             await RecordAsync(channel, null);
             return null;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (ex is ChannelDeliveryException or TaskCanceledException)
         {
             await RecordAsync(channel, ex.Message);
             return ex.Message;
