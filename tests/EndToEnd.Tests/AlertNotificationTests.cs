@@ -35,6 +35,8 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
             ["Alerts__Channels__0__Url"] = receiver.Url.ToString(),
             ["Alerts__Channels__0__Secret"] = Secret,
             ["Alerts__NotifyPollMs"] = "200",
+            ["Alerts__RepeatMinutes"] = "0.02", // a reminder every 1.2 s, for the reminder test
+            ["Alerts__SweepSeconds"] = "0.2",
             // Machines here stop streaming when a test is done with them; the offline rule is tested on its own (AlertsApiTests).
             ["Alerts__OfflineAfterSeconds"] = "0",
         };
@@ -167,5 +169,33 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
         var history = await admin.GetFromJsonAsync<JsonElement>("api/alerts/history").WithTimeout();
         Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
             .Where(e => e.GetProperty("machineId").GetString() == quiet).Select(e => e.GetProperty("kind").GetString()));
+    }
+
+    [Fact]
+    public async Task AnAlertStillFiringIsRemindedUntilSomeoneAcknowledgesIt()
+    {
+        var machineId = "notify-remind-" + Guid.NewGuid().ToString("N")[..8];
+        await using var agent = await SimulatedAgent.ConnectAsync(a.GrpcUrl, machineId);
+        var sequence = await agent.SendAsync(95, DateTimeOffset.UtcNow);
+        await Deadline.Until(() => agent.Acked >= sequence, "the sample is acknowledged");
+
+        List<string> Statuses() => [.. receiver.Received
+            .Where(d => d.Body.GetProperty("events").EnumerateArray().Any(e => e.GetProperty("machineId").GetString() == machineId))
+            .Select(d => d.Body.GetProperty("status").GetString()!)];
+        await Deadline.Until(() => Statuses().Count(s => s == "still-firing") >= 2, "reminders arrive while it keeps firing");
+        Assert.Equal("firing", Statuses()[0]);
+
+        // Acknowledged (by this host's anonymous first-run viewer here): reminders stop, and the alert says who.
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = b.WebUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var csrf = (await http.GetFromJsonAsync<JsonElement>("api/session"))!.GetProperty("csrfToken").GetString();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "api/alerts/acknowledge") { Content = JsonContent.Create(new { ruleId = "cpu-hot", machineId, instance = "" }) })
+        {
+            request.Headers.Add("X-SysMon-Csrf", csrf);
+            using var acked = await http.SendAsync(request).WithTimeout();
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, acked.StatusCode);
+        }
+        var active = await http.GetFromJsonAsync<JsonElement>("api/alerts").WithTimeout();
+        var alert = Assert.Single(active.EnumerateArray(), e => e.GetProperty("machineId").GetString() == machineId);
+        Assert.Equal("anonymous", alert.GetProperty("acknowledged").GetProperty("by").GetString());
     }
 }

@@ -59,9 +59,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Every event received, as (machine, kind), in order of arrival.</summary>
+    /// <summary>Every firing and resolution received (reminders left out), as (machine, kind), in order of arrival.</summary>
     public List<(string Machine, string Kind)> Events() =>
-        [.. Received.SelectMany(d => d.Body.GetProperty("events").EnumerateArray()
+        [.. Received.Where(d => d.Body.GetProperty("status").GetString() != "still-firing").SelectMany(d => d.Body.GetProperty("events").EnumerateArray()
             .Select(e => (e.GetProperty("machineId").GetString()!, e.GetProperty("kind").GetString()!)))];
 
     public async ValueTask DisposeAsync()

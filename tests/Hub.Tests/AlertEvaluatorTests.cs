@@ -250,3 +250,31 @@ public sealed class SilenceAndQuietHoursTests
         }
     }
 }
+
+public sealed class AlertStoreTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+
+    [Fact]
+    public async Task RemindersComeEveryPeriodAndAcknowledgementsEndWithTheAlert()
+    {
+        var store = new InMemoryAlertStore(new InMemoryAlertOutbox());
+        var fired = new AlertEvent("cpu", "CPU", Severity.Warning, "m1", "", TransitionKind.Fired, T0, 95, []);
+        Assert.True(await store.CommitAsync("m1", "cpu\n", "", "{}", fired));
+        var field = "m1\ncpu\n";
+        var hour = TimeSpan.FromHours(1);
+
+        Assert.False(await store.ClaimReminderAsync(field, T0, T0.AddMinutes(59), hour));
+        Assert.True(await store.ClaimReminderAsync(field, T0, T0.AddMinutes(60), hour));
+        Assert.False(await store.ClaimReminderAsync(field, T0, T0.AddMinutes(90), hour)); // counted from the last reminder
+        Assert.True(await store.ClaimReminderAsync(field, T0, T0.AddMinutes(120), hour));
+
+        Assert.True(await store.AcknowledgeAsync(field, new Acknowledgement("alice", T0)));
+        Assert.Equal("alice", (await store.AcknowledgementsAsync())[field].By);
+        Assert.False(await store.AcknowledgeAsync("m2\ncpu\n", new Acknowledgement("alice", T0))); // not firing
+
+        Assert.True(await store.CommitAsync("m1", "cpu\n", "{}", null, fired with { Kind = TransitionKind.Resolved }));
+        Assert.Empty(await store.AcknowledgementsAsync());
+        Assert.True(await store.ClaimReminderAsync(field, T0.AddMinutes(200), T0.AddMinutes(260), hour)); // a new firing starts afresh
+    }
+}

@@ -33,6 +33,7 @@ public static class AuditActions
     public const string SilenceCreated = "silence-created";
     public const string SilenceRemoved = "silence-removed";
     public const string ChannelTested = "channel-tested";
+    public const string AlertAcknowledged = "alert-acknowledged";
 }
 
 /// <summary>The audit trail, newest first, capped at <see cref="Capacity"/> entries.</summary>

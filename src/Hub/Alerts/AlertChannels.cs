@@ -73,11 +73,14 @@ public sealed class ChannelSettings
 }
 
 /// <summary>One message for one channel: events of one kind (fired or resolved), grouped.</summary>
-public sealed record AlertMessage(TransitionKind Kind, IReadOnlyList<(string Id, AlertEvent Event)> Events)
+/// <param name="Reminder">A reminder about alerts still firing (<c>Alerts:RepeatMinutes</c>), not a new firing.</param>
+public sealed record AlertMessage(TransitionKind Kind, IReadOnlyList<(string Id, AlertEvent Event)> Events, bool Reminder = false)
 {
+    private string Status => Reminder ? "STILL FIRING" : Kind == TransitionKind.Fired ? "FIRING" : "RESOLVED";
+
     public string Title => Events.Count == 1
-        ? $"[{(Kind == TransitionKind.Fired ? "FIRING" : "RESOLVED")}] {Events[0].Event.RuleName} on {Events[0].Event.MachineId}{InstanceText(Events[0].Event)}"
-        : $"[{(Kind == TransitionKind.Fired ? "FIRING" : "RESOLVED")}] {Events.Count} alerts: {string.Join(", ", Events.Select(e => e.Event.RuleName).Distinct())}";
+        ? $"[{Status}] {Events[0].Event.RuleName} on {Events[0].Event.MachineId}{InstanceText(Events[0].Event)}"
+        : $"[{Status}] {Events.Count} alerts: {string.Join(", ", Events.Select(e => e.Event.RuleName).Distinct())}";
 
     public string Text => string.Join("\n", Events.Select(e => string.Create(CultureInfo.InvariantCulture,
         $"{e.Event.Severity} {e.Event.RuleName}: {e.Event.MachineId}{InstanceText(e.Event)} = {e.Event.Value:0.##} at {e.Event.At:u}")));
@@ -146,7 +149,7 @@ public sealed class AlertChannelSender(HttpClient http)
             case ChannelKind.Webhook:
                 var body = JsonSerializer.SerializeToUtf8Bytes(new
                 {
-                    status = message.Kind == TransitionKind.Fired ? "firing" : "resolved",
+                    status = message.Reminder ? "still-firing" : message.Kind == TransitionKind.Fired ? "firing" : "resolved",
                     title = message.Title,
                     events = message.Events.Select(e => new
                     {

@@ -49,7 +49,10 @@ public sealed class AlertOptions
     /// <summary>No sample from a machine for this long fires the built-in machine-offline rule; 0 turns it off.</summary>
     public double OfflineAfterSeconds { get; set; } = 60;
 
-    /// <summary>How often the fleet's notifier hub looks for machines that went silent.</summary>
+    /// <summary>Alerts still firing, and not acknowledged, are notified again this often; 0: never.</summary>
+    public double RepeatMinutes { get; set; } = 240;
+
+    /// <summary>How often the fleet's notifier hub looks for machines that went silent (and for reminders due).</summary>
     public double SweepSeconds { get; set; } = 5;
 
     public const string OfflineRuleId = "machine-offline";

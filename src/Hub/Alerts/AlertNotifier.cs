@@ -25,6 +25,7 @@ public sealed class AlertNotifier(
     AlertEngine engine,
     IMachineRegistry registry,
     IAlertSilences silences,
+    IAlertStore store,
     HubInstance instance,
     TimeProvider time,
     ILogger<AlertNotifier> logger,
@@ -73,9 +74,13 @@ public sealed class AlertNotifier(
                     await Task.Delay(LeaseTtl / 3, stoppingToken);
                     continue;
                 }
-                if (offline is not null && time.GetUtcNow() >= nextSweep)
+                if (time.GetUtcNow() >= nextSweep)
                 {
-                    await SweepAsync(offline);
+                    if (offline is not null)
+                    {
+                        await SweepAsync(offline);
+                    }
+                    await RemindAsync(stoppingToken);
                     nextSweep = time.GetUtcNow() + sweepEvery;
                 }
                 if (Channels.Count == 0)
@@ -114,6 +119,33 @@ public sealed class AlertNotifier(
         }
     }
 
+    /// <summary>Notifies again, as one message per channel, the alerts firing for longer than Alerts:RepeatMinutes that nobody acknowledged.</summary>
+    private async Task RemindAsync(CancellationToken stoppingToken)
+    {
+        var every = TimeSpan.FromMinutes(options.Value.RepeatMinutes);
+        if (every <= TimeSpan.Zero || Channels.Count == 0)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var acks = await store.AcknowledgementsAsync();
+        var active = await silences.ListAsync();
+        var due = new List<(string, AlertEvent)>();
+        foreach (var firing in await store.FiringAsync())
+        {
+            var field = AlertJson.FiringField(firing);
+            if (!acks.ContainsKey(field) && !active.Any(s => s.Matches(firing, now)) && !options.Value.QuietHours.Mutes(firing.Severity, now)
+                && await store.ClaimReminderAsync(field, firing.At, now, every))
+            {
+                due.Add(("reminder:" + field.Replace('\n', ' '), firing));
+            }
+        }
+        if (due.Count > 0)
+        {
+            await Task.WhenAll(Channels.Select(channel => DeliverAsync(channel, TransitionKind.Fired, due, stoppingToken, reminder: true)));
+        }
+    }
+
     /// <summary>Steps the machine-offline rule of every machine with how long it has been silent.</summary>
     private async Task SweepAsync(AlertRule offline)
     {
@@ -139,14 +171,15 @@ public sealed class AlertNotifier(
     }
 
     /// <summary>Sends one group to one channel, retrying with backoff for up to Alerts:DeliveryTimeoutMinutes; a last failure is recorded and logged as an error.</summary>
-    private async Task DeliverAsync(ChannelSettings channel, TransitionKind kind, List<(string Id, AlertEvent Event)> events, CancellationToken stoppingToken)
+    private async Task DeliverAsync(ChannelSettings channel, TransitionKind kind, List<(string Id, AlertEvent Event)> events, CancellationToken stoppingToken,
+        bool reminder = false)
     {
         var wanted = events.Where(e => e.Event.Severity >= channel.MinSeverity).ToList();
         if (wanted.Count == 0)
         {
             return;
         }
-        var message = new AlertMessage(kind, wanted);
+        var message = new AlertMessage(kind, wanted, reminder);
         var giveUpAt = time.GetUtcNow() + TimeSpan.FromMinutes(options.Value.DeliveryTimeoutMinutes);
         for (var attempt = 0; ; attempt++)
         {

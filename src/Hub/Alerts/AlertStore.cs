@@ -29,15 +29,32 @@ public interface IAlertStore
 
     Task<IReadOnlyList<AlertEvent>> FiringAsync();
 
+    /// <summary>Marks a firing alert as being dealt with (no more reminders); false when it is not firing.</summary>
+    Task<bool> AcknowledgeAsync(string firingField, Acknowledgement acknowledgement);
+
+    /// <summary>The acknowledgements of firing alerts, by firing field (machine\nrule\ninstance).</summary>
+    Task<IReadOnlyDictionary<string, Acknowledgement>> AcknowledgementsAsync();
+
+    /// <summary>
+    /// True (and remembers <paramref name="now"/>) when a reminder about a firing alert is due: its firing,
+    /// or its last reminder, is at least <paramref name="every"/> old. Called by the fleet's one notifier.
+    /// </summary>
+    Task<bool> ClaimReminderAsync(string firingField, DateTimeOffset firedAt, DateTimeOffset now, TimeSpan every);
+
     /// <summary>Newest first.</summary>
     Task<IReadOnlyList<AlertEvent>> EventsAsync(int count);
 }
+
+/// <summary>Who took a firing alert in hand, and when. It ends with the alert.</summary>
+public sealed record Acknowledgement(string By, DateTimeOffset At);
 
 internal static class AlertJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
-    public static string FiringField(AlertEvent e) => e.MachineId + "\n" + e.RuleId + "\n" + e.Instance;
+    public static string FiringField(AlertEvent e) => FiringField(e.MachineId, e.RuleId, e.Instance);
+
+    public static string FiringField(string machineId, string ruleId, string instance) => machineId + "\n" + ruleId + "\n" + instance;
 }
 
 /// <summary>The store of a lone hub without Redis; its events also go to the outbox, as the Redis stream's do.</summary>
@@ -47,6 +64,8 @@ public sealed class InMemoryAlertStore(InMemoryAlertOutbox outbox) : IAlertStore
 
     private readonly Dictionary<string, Dictionary<string, string>> _states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AlertEvent> _firing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Acknowledgement> _acks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _reminders = new(StringComparer.Ordinal);
     private readonly LinkedList<AlertEvent> _events = new();
     private readonly Lock _lock = new();
 
@@ -84,6 +103,8 @@ public sealed class InMemoryAlertStore(InMemoryAlertOutbox outbox) : IAlertStore
                 else
                 {
                     _firing.Remove(AlertJson.FiringField(alertEvent));
+                    _acks.Remove(AlertJson.FiringField(alertEvent));
+                    _reminders.Remove(AlertJson.FiringField(alertEvent));
                 }
                 _events.AddFirst(alertEvent);
                 outbox.Add(alertEvent);
@@ -111,6 +132,41 @@ public sealed class InMemoryAlertStore(InMemoryAlertOutbox outbox) : IAlertStore
             return Task.FromResult<IReadOnlyList<AlertEvent>>([.. _events.Take(count)]);
         }
     }
+
+    public Task<bool> AcknowledgeAsync(string firingField, Acknowledgement acknowledgement)
+    {
+        lock (_lock)
+        {
+            if (!_firing.ContainsKey(firingField))
+            {
+                return Task.FromResult(false);
+            }
+            _acks[firingField] = acknowledgement;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, Acknowledgement>> AcknowledgementsAsync()
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, Acknowledgement>>(new Dictionary<string, Acknowledgement>(_acks));
+        }
+    }
+
+    public Task<bool> ClaimReminderAsync(string firingField, DateTimeOffset firedAt, DateTimeOffset now, TimeSpan every)
+    {
+        lock (_lock)
+        {
+            var last = _reminders.TryGetValue(firingField, out var reminded) ? reminded : firedAt;
+            if (now - last < every)
+            {
+                return Task.FromResult(false);
+            }
+            _reminders[firingField] = now;
+            return Task.FromResult(true);
+        }
+    }
 }
 
 /// <summary>
@@ -126,7 +182,11 @@ public sealed class RedisAlertStore(IConnectionMultiplexer redis) : IAlertStore
         if current ~= @expected then return 0 end
         if @next == '' then redis.call('HDEL', @states, @field) else redis.call('HSET', @states, @field, @next) end
         if @kind == 'Fired' then redis.call('HSET', @firing, @firingField, @event)
-        elseif @kind == 'Resolved' then redis.call('HDEL', @firing, @firingField) end
+        elseif @kind == 'Resolved' then
+          redis.call('HDEL', @firing, @firingField)
+          redis.call('HDEL', @acks, @firingField)
+          redis.call('HDEL', @reminders, @firingField)
+        end
         if @event ~= '' then redis.call('XADD', @events, 'MAXLEN', '~', @cap, '*', 'e', @event) end
         return 1
         """);
@@ -145,6 +205,8 @@ public sealed class RedisAlertStore(IConnectionMultiplexer redis) : IAlertStore
         {
             states = RedisKeys.AlertStates(machineId),
             firing = RedisKeys.AlertsFiring,
+            acks = RedisKeys.AlertAcknowledgements,
+            reminders = RedisKeys.AlertReminders,
             events = RedisKeys.AlertEvents,
             field,
             expected = expectedJson,
@@ -164,5 +226,35 @@ public sealed class RedisAlertStore(IConnectionMultiplexer redis) : IAlertStore
     {
         var entries = await Db.StreamRangeAsync(RedisKeys.AlertEvents, "-", "+", count, Order.Descending);
         return [.. entries.Select(e => JsonSerializer.Deserialize<AlertEvent>(e["e"].ToString(), AlertJson.Options)!)];
+    }
+
+    private static readonly LuaScript Acknowledge = LuaScript.Prepare("""
+        if redis.call('HEXISTS', @firing, @field) == 0 then return 0 end
+        redis.call('HSET', @acks, @field, @ack)
+        return 1
+        """);
+
+    public async Task<bool> AcknowledgeAsync(string firingField, Acknowledgement acknowledgement) =>
+        (int)await Db.ScriptEvaluateAsync(Acknowledge, new
+        {
+            firing = RedisKeys.AlertsFiring, acks = RedisKeys.AlertAcknowledgements, field = firingField,
+            ack = JsonSerializer.Serialize(acknowledgement, AlertJson.Options),
+        }) == 1;
+
+    public async Task<IReadOnlyDictionary<string, Acknowledgement>> AcknowledgementsAsync() =>
+        (await Db.HashGetAllAsync(RedisKeys.AlertAcknowledgements))
+            .ToDictionary(e => e.Name.ToString(), e => JsonSerializer.Deserialize<Acknowledgement>(e.Value.ToString(), AlertJson.Options)!, StringComparer.Ordinal);
+
+    public async Task<bool> ClaimReminderAsync(string firingField, DateTimeOffset firedAt, DateTimeOffset now, TimeSpan every)
+    {
+        var db = Db;
+        var stored = await db.HashGetAsync(RedisKeys.AlertReminders, firingField);
+        var last = stored.HasValue ? DateTimeOffset.FromUnixTimeMilliseconds((long)stored) : firedAt;
+        if (now - last < every)
+        {
+            return false;
+        }
+        await db.HashSetAsync(RedisKeys.AlertReminders, firingField, now.ToUnixTimeMilliseconds());
+        return true;
     }
 }

@@ -11,17 +11,33 @@ public static class AlertsApi
         // Built now, so a bad rule in the configuration stops the hub at start with its id, not at the first sample.
         app.ServiceProvider.GetRequiredService<AlertEngine>();
         var alerts = app.MapGroup("/api/alerts").AddEndpointFilter(Registry.RedisOutageFilter.AsServiceUnavailable);
-        alerts.MapGet("/", async (AlertEngine engine, IAlertSilences silences, TimeProvider time, ClaimsPrincipal user) =>
+        alerts.MapGet("/", async (AlertEngine engine, IAlertSilences silences, IAlertStore store, TimeProvider time, ClaimsPrincipal user) =>
         {
             var now = time.GetUtcNow();
             var active = await silences.ListAsync();
+            var acks = await store.AcknowledgementsAsync();
             return (await engine.ActiveAsync(MachineAccess.Restriction(user))).OrderByDescending(a => a.Severity).ThenBy(a => a.At)
                 .Select(a => new
                 {
                     a.RuleId, a.RuleName, a.Severity, a.MachineId, a.Instance, a.Kind, a.At, a.Value, a.MachineTags,
                     silenced = active.Any(s => s.Matches(a, now)),
+                    acknowledged = acks.GetValueOrDefault(AlertJson.FiringField(a)),
                 });
         });
+        // Anyone signed in who can see the machine may say they are on it; reminders stop until it resolves.
+        alerts.MapPost("/acknowledge", async (AcknowledgeRequest request, IAlertStore store, AlertEngine engine, AccountAudit audit,
+            HttpContext context, TimeProvider time) =>
+        {
+            var firing = (await engine.ActiveAsync(MachineAccess.Restriction(context.User)))
+                .FirstOrDefault(a => a.RuleId == request.RuleId && a.MachineId == request.MachineId && a.Instance == (request.Instance ?? ""));
+            if (firing is null || !await store.AcknowledgeAsync(AlertJson.FiringField(firing),
+                    new Acknowledgement(context.User.Identity?.Name ?? "", time.GetUtcNow())))
+            {
+                return Results.Problem(statusCode: 404, title: "Not firing", detail: "No such alert is firing (it may have resolved).");
+            }
+            await audit.RecordAsync(context, AuditActions.AlertAcknowledged, $"{firing.RuleId} {firing.MachineId} {firing.Instance}".Trim());
+            return Results.NoContent();
+        }).RequireAntiforgeryHeader();
         alerts.MapGet("/history", async (AlertEngine engine, ClaimsPrincipal user, int? limit) =>
             await engine.HistoryAsync(Math.Clamp(limit ?? 200, 1, 10_000), MachineAccess.Restriction(user)));
         alerts.MapGet("/rules", (AlertEngine engine) => engine.Rules);
@@ -52,6 +68,8 @@ public static class AlertsApi
         }).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         return app;
     }
+
+    public sealed record AcknowledgeRequest(string? RuleId, string? MachineId, string? Instance);
 
     public sealed record NewSilence(string? RuleId, string? MachineId, string? Tag, double Minutes, string? Comment);
 

@@ -78,6 +78,12 @@ public static class RedisKeys
     /// <summary>HASH: channel id → JSON ChannelStatus (last success, last failure and error, counts).</summary>
     public static readonly RedisKey AlertChannelStatus = Prefix + "alert-channel-status";
 
+    /// <summary>HASH: firing field ("machine\nrule\ninstance") → JSON Acknowledgement; cleared when the alert resolves.</summary>
+    public static readonly RedisKey AlertAcknowledgements = Prefix + "alert-acks";
+
+    /// <summary>HASH: firing field → Unix ms of the last reminder sent about it; cleared when the alert resolves.</summary>
+    public static readonly RedisKey AlertReminders = Prefix + "alert-reminders";
+
     /// <summary>HASH: silence id → JSON AlertSilence; expired ones are removed when listed.</summary>
     public static readonly RedisKey AlertSilences = Prefix + "alert-silences";
 
