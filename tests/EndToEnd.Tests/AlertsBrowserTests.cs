@@ -37,6 +37,10 @@ public sealed class AlertsBrowserTests
 
         await page.GotoAsync(new Uri(hub.WebUrl, $"#/machine/{machineId}").ToString()).WithTimeout();
         await Assertions.Expect(row).ToBeVisibleAsync().WithTimeout();
+        await row.GetByTestId("acknowledge").ClickAsync().WithTimeout();
+        await Assertions.Expect(row).ToContainTextAsync("ack:").WithTimeout();
+        await page.ReloadAsync().WithTimeout(); // the hub keeps it: after a reload it still says who
+        await Assertions.Expect(row).ToContainTextAsync("ack: anonymous", new() { Timeout = 20_000 }).WithTimeout();
 
         await page.GetByTestId("nav-alerts").ClickAsync().WithTimeout();
         await Assertions.Expect(panel).ToBeHiddenAsync().WithTimeout();

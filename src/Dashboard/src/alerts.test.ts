@@ -14,6 +14,7 @@ describe('parseAlert', () => {
         at: '2026-12-02T10:00:00Z',
         value: 95,
         silenced: true,
+        acknowledged: { by: 'alice', at: 't' },
       }),
     ).toEqual({
       ruleId: 'cpu',
@@ -25,6 +26,7 @@ describe('parseAlert', () => {
       at: '2026-12-02T10:00:00Z',
       value: 95,
       silenced: true,
+      acknowledgedBy: 'alice',
     });
     expect(parseAlert({ ruleId: 1 })).toBeNull();
     expect(parseAlert(null)).toBeNull();

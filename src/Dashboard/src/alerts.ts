@@ -17,6 +17,8 @@ export interface Alert {
   at: string;
   value: number;
   silenced: boolean;
+  /** Who acknowledged it ("" when nobody has). */
+  acknowledgedBy: string;
 }
 
 export interface Silence {
@@ -47,6 +49,10 @@ export function parseAlert(raw: unknown): Alert | null {
     at: str(r.at, 64),
     value: typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : Number.NaN,
     silenced: r.silenced === true,
+    acknowledgedBy:
+      r.acknowledged && typeof r.acknowledged === 'object'
+        ? str((r.acknowledged as Record<string, unknown>).by, 64)
+        : '',
   };
 }
 
@@ -140,6 +146,24 @@ export class AlertsPanel {
     this.show(this.all);
   }
 
+  private ackButton(a: Alert): HTMLElement {
+    const b = el(
+      'button',
+      { class: 'btn btn-sm btn-outline-secondary py-0', type: 'button', 'data-testid': 'acknowledge' },
+      'Acknowledge',
+    );
+    b.addEventListener('click', () => {
+      b.disabled = true;
+      post('api/alerts/acknowledge', { ruleId: a.ruleId, machineId: a.machineId, instance: a.instance }).then(
+        () => this.show(this.all.map((x) => (x === a ? { ...x, acknowledgedBy: 'you' } : x))),
+        () => {
+          b.disabled = false;
+        },
+      );
+    });
+    return b;
+  }
+
   /** Off on pages that are not about machines (account, admin, the alerts page itself). */
   hide(): void {
     this.shown = false;
@@ -162,6 +186,9 @@ export class AlertsPanel {
           text: a.silenced ? 'silenced' : new Date(a.at).toLocaleString(),
           className: a.silenced ? 'text-body-secondary' : '',
         },
+        a.acknowledgedBy
+          ? { text: `ack: ${a.acknowledgedBy}`, className: 'text-body-secondary' }
+          : this.ackButton(a),
       ]),
       [],
     );
@@ -175,6 +202,7 @@ export class AlertsPage {
   private readonly message = el('div', { class: 'alert py-2 small', role: 'status', hidden: true });
   private readonly history = el('tbody', { 'data-testid': 'alert-history' });
   private readonly silences = el('tbody', { 'data-testid': 'silences' });
+  private readonly channels = el('tbody', { 'data-testid': 'channels' });
   private events: Alert[] = [];
 
   constructor(
@@ -206,6 +234,10 @@ export class AlertsPage {
       el('h1', { class: 'h5 mb-3' }, 'Alerts'),
       this.message,
       historyCard,
+      this.card(
+        'Notification channels',
+        this.table(['Channel', 'Kind', 'Last delivered', 'Last failure', 'Error', ''], this.channels),
+      ),
       this.card(
         'Silences',
         this.table(['Rule', 'Machine', 'Tag', 'Until', 'By', 'Comment', ''], this.silences),
@@ -247,10 +279,24 @@ export class AlertsPage {
 
   async refresh(): Promise<void> {
     try {
-      const [events, silences] = await Promise.all([
+      const [events, silences, channels] = await Promise.all([
         getJson('api/alerts/history?limit=500'),
         getJson('api/alerts/silences'),
+        getJson('api/alerts/channels'),
       ]);
+      const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString() : '');
+      fillRows(
+        this.channels,
+        ((Array.isArray(channels) ? channels : []) as Record<string, unknown>[]).map((c) => [
+          str(c.id, 64),
+          str(c.kind, 16),
+          when(c.lastSuccess),
+          when(c.lastFailure),
+          str(c.lastError, 300),
+          this.testButton(str(c.id, 64)),
+        ]),
+        [],
+      );
       this.events = parseAlerts(events);
       fillRows(
         this.history,
@@ -282,6 +328,28 @@ export class AlertsPage {
     } catch (e) {
       this.say(e instanceof ApiError ? e.message : 'Could not load the alerts.', false);
     }
+  }
+
+  private testButton(id: string): HTMLElement {
+    if (!this.isAdmin()) return el('span');
+    const b = el(
+      'button',
+      { class: 'btn btn-sm btn-outline-secondary', type: 'button', 'data-testid': `test-${id}` },
+      'Send test',
+    );
+    b.addEventListener('click', () => {
+      post(`api/alerts/channels/${encodeURIComponent(id)}/test`).then(
+        () => {
+          this.say(`Test message delivered to ${id}.`, true);
+          void this.refresh();
+        },
+        (e) => {
+          this.say(e instanceof ApiError ? e.message : 'Failed.', false);
+          void this.refresh();
+        },
+      );
+    });
+    return b;
   }
 
   private removeButton(silence: Silence): HTMLElement {
