@@ -27,7 +27,7 @@ var options = new AlertOptions
         Rule("temp", "temperature_celsius", 85),
     ],
 };
-var engine = new AlertEngine(Options.Create(options), new InMemoryAlertStore(new InMemoryAlertOutbox()), NullLogger<AlertEngine>.Instance);
+var engine = new AlertEngine(Options.Create(options), new InMemoryAlertStore(new InMemoryAlertOutbox()), new InMemoryAlertRuleStore(), NullLogger<AlertEngine>.Instance);
 
 // A sample like a real server's: 8 cores, 4 filesystems, 4 disks, 3 interfaces, 4 sensors; one machine in ten runs hot.
 Sample SampleOf(int machine, long unixMs)

@@ -77,7 +77,8 @@ public sealed class AlertsApiTests : IAsyncLifetime
         Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
             .Where(t => t.GetProperty("machineId").GetString() == id).Select(t => t.GetProperty("kind").GetString()));
         var rules = await http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout();
-        Assert.Equal(["disk-nearly-full", "machine-offline", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(["disk-nearly-full", "machine-offline", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("rule").GetProperty("id").GetString()));
+        Assert.All(rules.EnumerateArray(), r => Assert.False(r.GetProperty("editable").GetBoolean())); // from configuration
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
 
@@ -155,5 +156,63 @@ public sealed class AlertsApiTests : IAsyncLifetime
         var history = await http.GetFromJsonAsync<JsonElement>("/api/alerts/history").WithTimeout();
         Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
             .Where(e => e.GetProperty("machineId").GetString() == id).Select(e => e.GetProperty("kind").GetString()));
+    }
+
+    [Fact]
+    public async Task AnAdminCreatesDisablesAndDeletesARuleAndTheAuditSaysWho()
+    {
+        using var admin = BrowserSession.Open(withRules);
+        using (var setup = await admin.PostAsync("/api/setup", new
+        {
+            setupCode = withRules.Services.GetRequiredService<Accounts.FirstRun>().SetupCode, name = "root", password = "correct horse battery",
+        }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, setup.StatusCode);
+        }
+        var rule = new { id = "load-high", name = "Load high", metric = "load1", threshold = 4, severity = "Warning" };
+        using (var created = await admin.PostAsync("/api/alerts/rules", rule))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, created.StatusCode);
+        }
+        using (var clash = await admin.PostAsync("/api/alerts/rules", rule with { id = "cpu-hot" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, clash.StatusCode); // configured rules are changed in configuration
+        }
+        using (var bad = await admin.PostAsync("/api/alerts/rules", rule with { metric = "load" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        async Task<bool> FiresAsync(string machineId, ulong sequence)
+        {
+            using var call = HubFactory.IngestClientFor(withRules).Connect();
+            await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { ProtocolVersion = 1, MachineId = machineId, Hostname = "h" } }).WithTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+            await call.RequestStream.WriteAsync(new AgentMessage
+            {
+                Sample = new Sample { Sequence = sequence, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Cpu = new CpuSample { Load1M = 9 } },
+            }).WithTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+            await call.RequestStream.CompleteAsync().WithTimeout();
+            var active = await admin.Http.GetFromJsonAsync<JsonElement>("/api/alerts").WithTimeout();
+            return active.EnumerateArray().Any(a => a.GetProperty("machineId").GetString() == machineId && a.GetProperty("ruleId").GetString() == "load-high");
+        }
+        Assert.True(await FiresAsync("loaded-1", 1));
+
+        using (var off = await admin.PostAsync("/api/alerts/rules", new { rule.id, rule.name, rule.metric, rule.threshold, rule.severity, enabled = false }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, off.StatusCode);
+        }
+        Assert.False(await FiresAsync("loaded-2", 1));
+
+        using (var deleted = await admin.DeleteAsync("/api/alerts/rules/load-high"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        var rules = await admin.Http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout();
+        Assert.DoesNotContain(rules.EnumerateArray(), r => r.GetProperty("rule").GetProperty("id").GetString() == "load-high");
+        var audit = await admin.Http.GetFromJsonAsync<JsonElement>("/api/admin/audit").WithTimeout();
+        Assert.Equal(["rule-deleted", "rule-saved", "rule-saved"],
+            audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).Where(a => a!.StartsWith("rule-", StringComparison.Ordinal)));
     }
 }

@@ -34,6 +34,8 @@ public static class AuditActions
     public const string SilenceRemoved = "silence-removed";
     public const string ChannelTested = "channel-tested";
     public const string AlertAcknowledged = "alert-acknowledged";
+    public const string RuleSaved = "rule-saved";
+    public const string RuleDeleted = "rule-deleted";
 }
 
 /// <summary>The audit trail, newest first, capped at <see cref="Capacity"/> entries.</summary>

@@ -109,7 +109,7 @@ public sealed class AlertOptions
 /// same machine. A commit that fails on a dead Redis is retried by the caller (the sample stays
 /// unacknowledged, so nothing is lost).
 /// </summary>
-public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore store, ILogger<AlertEngine> logger)
+public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore store, IAlertRuleStore ruleStore, ILogger<AlertEngine> logger)
 {
     private sealed class MachineAlerts
     {
@@ -120,7 +120,21 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
 
     private readonly ConcurrentDictionary<string, MachineAlerts> _machines = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<AlertRule> Rules { get; } = options.Value.Effective();
+    /// <summary>The rules from configuration and the built-in ones: in force always, edited only in configuration.</summary>
+    public IReadOnlyList<AlertRule> ConfiguredRules { get; } = options.Value.Effective();
+
+    private volatile IReadOnlyList<AlertRule>? _rules;
+
+    /// <summary>The rules in force: the configured ones, then those stored by admins (whose ids never clash with configured ones).</summary>
+    public IReadOnlyList<AlertRule> Rules => _rules ?? ConfiguredRules;
+
+    /// <summary>Reads the stored rules again (every few seconds, and at once after a change on this hub).</summary>
+    public async Task RefreshRulesAsync()
+    {
+        var configured = ConfiguredRules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var stored = (await ruleStore.ListAsync()).Where(r => !configured.Contains(r.Id) && r.Problem() is null);
+        _rules = [.. ConfiguredRules, .. stored];
+    }
 
     private static string Field(AlertKey key) => key.RuleId + "\n" + key.Instance;
 
@@ -219,7 +233,7 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
 
     private AlertEvent EventOf(AlertTransition transition, IReadOnlyCollection<string> tags)
     {
-        var rule = Rules.First(r => r.Id == transition.RuleId);
+        var rule = Rules.FirstOrDefault(r => r.Id == transition.RuleId) ?? ConfiguredRules.First();
         return new AlertEvent(rule.Id, rule.Name, rule.Severity, transition.MachineId, transition.Instance, transition.Kind, transition.At,
             transition.Value, [.. tags]);
     }

@@ -63,7 +63,6 @@ public sealed class AlertNotifier(
     {
         var poll = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.NotifyPollMs));
         var sweepEvery = TimeSpan.FromSeconds(Math.Max(0.2, options.Value.SweepSeconds));
-        var offline = engine.Rules.FirstOrDefault(r => r.Id == AlertOptions.OfflineRuleId && r.Enabled);
         var nextSweep = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -76,7 +75,7 @@ public sealed class AlertNotifier(
                 }
                 if (time.GetUtcNow() >= nextSweep)
                 {
-                    if (offline is not null)
+                    if (engine.Rules.FirstOrDefault(r => r.Id == AlertOptions.OfflineRuleId && r.Enabled) is { } offline)
                     {
                         await SweepAsync(offline);
                     }

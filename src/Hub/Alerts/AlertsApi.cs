@@ -40,7 +40,26 @@ public static class AlertsApi
         }).RequireAntiforgeryHeader();
         alerts.MapGet("/history", async (AlertEngine engine, ClaimsPrincipal user, int? limit) =>
             await engine.HistoryAsync(Math.Clamp(limit ?? 200, 1, 10_000), MachineAccess.Restriction(user)));
-        alerts.MapGet("/rules", (AlertEngine engine) => engine.Rules);
+        alerts.MapGet("/rules", (AlertEngine engine) =>
+        {
+            var configured = engine.ConfiguredRules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            return engine.Rules.Select(r => new { rule = r, editable = !configured.Contains(r.Id) });
+        });
+        alerts.MapPost("/rules", SaveRuleAsync).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
+        alerts.MapDelete("/rules/{id}", async (string id, AlertEngine engine, IAlertRuleStore rules, AccountAudit audit, HttpContext context) =>
+        {
+            if (engine.ConfiguredRules.Any(r => r.Id == id))
+            {
+                return Results.Problem(statusCode: 409, title: "Configured rule", detail: $"'{id}' comes from configuration; change it there.");
+            }
+            if (!await rules.DeleteAsync(id))
+            {
+                return Results.Problem(statusCode: 404, title: "Unknown rule");
+            }
+            await engine.RefreshRulesAsync();
+            await audit.RecordAsync(context, AuditActions.RuleDeleted, id);
+            return Results.NoContent();
+        }).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         alerts.MapGet("/silences", (IAlertSilences silences) => silences.ListAsync());
         alerts.MapPost("/silences", CreateSilenceAsync).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         alerts.MapDelete("/silences/{id}", async (string id, IAlertSilences silences, AccountAudit audit, HttpContext context) =>
@@ -100,5 +119,24 @@ public static class AlertsApi
         await audit.RecordAsync(context, AuditActions.SilenceCreated, silence.Id,
             $"rule '{rule}' machine '{machine}' tag '{tag}' for {request.Minutes:0.#} min; {comment}");
         return Results.Created($"/api/alerts/silences/{silence.Id}", silence);
+    }
+
+    /// <summary>Creates or replaces a stored rule (enable or disable it with its Enabled field); configured rules are refused.</summary>
+    private static async Task<IResult> SaveRuleAsync(AlertRule rule, AlertEngine engine, IAlertRuleStore rules, AccountAudit audit, HttpContext context)
+    {
+        if (rule.Problem() is { } problem)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid rule", detail: problem);
+        }
+        if (engine.ConfiguredRules.Any(r => r.Id == rule.Id))
+        {
+            return Results.Problem(statusCode: 409, title: "Configured rule", detail: $"'{rule.Id}' comes from configuration; change it there.");
+        }
+        await rules.SaveAsync(rule);
+        await engine.RefreshRulesAsync();
+        await audit.RecordAsync(context, AuditActions.RuleSaved, rule.Id,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{rule.Metric} {rule.Comparison} {rule.Threshold} for {rule.ForSeconds} s, {rule.Severity}{(rule.Enabled ? "" : ", disabled")}"));
+        return Results.Ok(rule);
     }
 }

@@ -63,6 +63,7 @@ public static class HubServiceExtensions
         services.AddSingleton<AccountAudit>();
         services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.SectionName);
         services.AddSingleton<Alerts.AlertEngine>();
+        services.AddHostedService<Alerts.AlertRuleRefresher>();
         services.AddHttpClient<Alerts.AlertChannelSender>(http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<Alerts.AlertNotifier>();
         services.AddHostedService(provider => provider.GetRequiredService<Alerts.AlertNotifier>());
@@ -92,6 +93,7 @@ public static class HubServiceExtensions
             services.AddSingleton<Alerts.IAlertOutbox>(provider => provider.GetRequiredService<Alerts.InMemoryAlertOutbox>());
             services.AddSingleton<Alerts.IAlertStore, Alerts.InMemoryAlertStore>();
             services.AddSingleton<Alerts.IAlertSilences, Alerts.InMemoryAlertSilences>();
+            services.AddSingleton<Alerts.IAlertRuleStore, Alerts.InMemoryAlertRuleStore>();
             services.AddSingleton(new SessionRevocations());
         }
         else
@@ -117,6 +119,7 @@ public static class HubServiceExtensions
             services.AddSingleton<Alerts.IAlertStore, Alerts.RedisAlertStore>();
             services.AddSingleton<Alerts.IAlertOutbox, Alerts.RedisAlertOutbox>();
             services.AddSingleton<Alerts.IAlertSilences, Alerts.RedisAlertSilences>();
+            services.AddSingleton<Alerts.IAlertRuleStore, Alerts.RedisAlertRuleStore>();
             services.AddSingleton(provider => new SessionRevocations(provider.GetRequiredService<IConnectionMultiplexer>()));
             // Session cookies and anti-forgery tokens are sealed with keys every hub must share, or a viewer
             // moved to another hub by the load balancer would be signed out.

@@ -84,6 +84,9 @@ public static class RedisKeys
     /// <summary>HASH: firing field → Unix ms of the last reminder sent about it; cleared when the alert resolves.</summary>
     public static readonly RedisKey AlertReminders = Prefix + "alert-reminders";
 
+    /// <summary>HASH: rule id → JSON AlertRule, for rules admins made (configured rules stay in configuration).</summary>
+    public static readonly RedisKey AlertRules = Prefix + "alert-rules";
+
     /// <summary>HASH: silence id → JSON AlertSilence; expired ones are removed when listed.</summary>
     public static readonly RedisKey AlertSilences = Prefix + "alert-silences";
 
