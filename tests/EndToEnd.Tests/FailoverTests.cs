@@ -74,7 +74,14 @@ public sealed class FailoverTests
             var to = killedAt + 5_000;
             await Deadline.Until(() => LatestLiveTimestamp(viewer, agentId) > to + 1_000, "the agent streamed past the window");
             var timestamps = await HistoryTimestampsAsync(b, agentId, from, to).WithTimeout();
-            Assert.True(WidestGapMs(timestamps, from, to) <= 1_600,
+            // Every sample the agent sent (seen live through hub A or B, or replayed after the kill) is in history.
+            var seen = viewer.SamplesOf(agentId).Concat(viewer.Backfill.Where(s => s.GetProperty("machineId").GetString() == agentId))
+                .Select(s => s.GetProperty("timestampUnixMs").GetInt64()).Where(t => t >= from && t <= to).ToHashSet();
+            var missing = seen.Where(t => !timestamps.Contains(t)).Order().ToList();
+            Assert.True(missing.Count == 0,
+                $"samples missing from history around the kill: {string.Join(", ", missing.Select(t => t - killedAt))}; stored: {string.Join(", ", timestamps.Select(t => t - killedAt))}");
+            // And no hole: a starved agent on a loaded two-core host may skip one tick (two intervals), a failover must not lose more.
+            Assert.True(WidestGapMs(timestamps, from, to) <= 2_600,
                 $"gap of {WidestGapMs(timestamps, from, to)} ms in history around the kill: {string.Join(", ", timestamps.Select(t => t - killedAt))}");
         }
         finally
