@@ -2,7 +2,7 @@
 // Test hooks: [data-testid="password-form"], [data-testid="totp-start"], [data-testid="totp-secret"],
 // [data-testid="totp-form"], [data-testid="sign-out-everywhere"], [data-testid="account-message"].
 import { renderSVG } from 'uqr';
-import { el } from './dom';
+import { el, showMessage } from './dom';
 import { ApiError, post, type Session } from './session';
 
 function input(
@@ -67,9 +67,7 @@ export class AccountPage {
   }
 
   private say(text: string, ok: boolean): void {
-    this.message.hidden = false;
-    this.message.className = `alert ${ok ? 'alert-success' : 'alert-danger'} py-2 small`;
-    this.message.textContent = text;
+    showMessage(this.message, text, ok);
   }
 
   private fail(e: unknown): void {

@@ -3,7 +3,7 @@
 // Test hooks: [data-testid="users-table"], [data-testid="new-user-form"], [data-testid="tokens-table"],
 // [data-testid="new-token-form"], [data-testid="new-secret"], [data-testid="enroll-form"],
 // [data-testid="audit-table"], [data-testid="admin-message"].
-import { el, fillRows } from './dom';
+import { card, el, fillRows, showMessage, tableOf } from './dom';
 import { ApiError, del, getJson, post } from './session';
 
 interface UserRow {
@@ -32,14 +32,8 @@ interface AuditRow {
 const when = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : '');
 
 function table(testid: string, headers: string[]): { box: HTMLTableElement; body: HTMLTableSectionElement } {
-  const box = el('table', { class: 'table table-sm align-middle small mb-2' });
-  const head = el('thead');
-  const tr = el('tr');
-  for (const h of headers) tr.append(el('th', { scope: 'col' }, h));
-  head.append(tr);
   const body = el('tbody', { 'data-testid': testid });
-  box.append(head, body);
-  return { box, body };
+  return { box: tableOf(headers, body), body };
 }
 
 function input(name: string, placeholder: string, type = 'text'): HTMLInputElement {
@@ -98,10 +92,10 @@ export class AdminPage {
       el('h1', { class: 'h5 mb-3' }, 'Admin'),
       this.message,
       this.secret,
-      this.card('Users', this.users.box, this.newUserForm()),
-      this.card('API tokens (read-only, for scripts and Prometheus)', this.tokens.box, this.newTokenForm()),
-      this.card('Agent enrollment', this.enrollForm()),
-      this.card('Audit log (newest first)', this.audit.box),
+      card('Users', this.users.box, this.newUserForm()),
+      card('API tokens (read-only, for scripts and Prometheus)', this.tokens.box, this.newTokenForm()),
+      card('Agent enrollment', this.enrollForm()),
+      card('Audit log (newest first)', this.audit.box),
     );
     void this.refresh();
   }
@@ -111,18 +105,8 @@ export class AdminPage {
     this.host.replaceChildren();
   }
 
-  private card(title: string, ...content: HTMLElement[]): HTMLElement {
-    const box = el('div', { class: 'card sm-card mb-3' });
-    const body = el('div', { class: 'card-body table-responsive' });
-    body.append(...content);
-    box.append(el('div', { class: 'card-header fw-semibold' }, title), body);
-    return box;
-  }
-
   private say(text: string, ok: boolean): void {
-    this.message.hidden = false;
-    this.message.className = `alert ${ok ? 'alert-success' : 'alert-danger'} py-2 small`;
-    this.message.textContent = text;
+    showMessage(this.message, text, ok);
   }
 
   private async act(what: () => Promise<unknown>, done: string): Promise<void> {

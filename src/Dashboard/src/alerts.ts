@@ -4,7 +4,7 @@
 //
 // Test hooks: [data-testid="alerts-panel"] with rows [data-alert="<ruleId> <machineId>"];
 // [data-testid="alert-history"] rows; [data-testid="silence-form"]; [data-testid="silences"].
-import { el, fillRows } from './dom';
+import { card, el, fillRows, showMessage, tableOf } from './dom';
 import { ApiError, del, getJson, post } from './session';
 
 export interface Alert {
@@ -225,25 +225,22 @@ export class AlertsPage {
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
     });
-    const historyCard = this.card(
+    const historyCard = card(
       'History (newest first)',
-      this.table(['When', 'What', 'Severity', 'Rule', 'Machine', 'Instance', 'Value'], this.history),
+      tableOf(['When', 'What', 'Severity', 'Rule', 'Machine', 'Instance', 'Value'], this.history),
       download,
     );
     const parts = [
       el('h1', { class: 'h5 mb-3' }, 'Alerts'),
       this.message,
       historyCard,
-      this.card(
+      card(
         'Notification channels',
-        this.table(['Channel', 'Kind', 'Last delivered', 'Last failure', 'Error', ''], this.channels),
+        tableOf(['Channel', 'Kind', 'Last delivered', 'Last failure', 'Error', ''], this.channels),
       ),
-      this.card(
-        'Silences',
-        this.table(['Rule', 'Machine', 'Tag', 'Until', 'By', 'Comment', ''], this.silences),
-      ),
+      card('Silences', tableOf(['Rule', 'Machine', 'Tag', 'Until', 'By', 'Comment', ''], this.silences)),
     ];
-    if (this.isAdmin()) parts.push(this.card('Silence', this.silenceForm()));
+    if (this.isAdmin()) parts.push(card('Silence', this.silenceForm()));
     this.host.replaceChildren(...parts);
     void this.refresh();
   }
@@ -253,28 +250,8 @@ export class AlertsPage {
     this.host.replaceChildren();
   }
 
-  private card(title: string, ...content: HTMLElement[]): HTMLElement {
-    const box = el('div', { class: 'card sm-card mb-3' });
-    const body = el('div', { class: 'card-body table-responsive' });
-    body.append(...content);
-    box.append(el('div', { class: 'card-header fw-semibold' }, title), body);
-    return box;
-  }
-
-  private table(headers: string[], body: HTMLTableSectionElement): HTMLElement {
-    const table = el('table', { class: 'table table-sm small align-middle mb-2' });
-    const tr = el('tr');
-    for (const h of headers) tr.append(el('th', { scope: 'col' }, h));
-    const head = el('thead');
-    head.append(tr);
-    table.append(head, body);
-    return table;
-  }
-
   private say(text: string, ok: boolean): void {
-    this.message.hidden = false;
-    this.message.className = `alert ${ok ? 'alert-success' : 'alert-danger'} py-2 small`;
-    this.message.textContent = text;
+    showMessage(this.message, text, ok);
   }
 
   async refresh(): Promise<void> {

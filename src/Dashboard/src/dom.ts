@@ -76,3 +76,30 @@ export function fillRows(
     }
   }
 }
+
+/** A Bootstrap card with a title, its content in a body that scrolls sideways when too wide. */
+export function card(title: string, ...content: HTMLElement[]): HTMLElement {
+  const box = el('div', { class: 'card sm-card mb-3' });
+  const body = el('div', { class: 'card-body table-responsive' });
+  body.append(...content);
+  box.append(el('div', { class: 'card-header fw-semibold' }, title), body);
+  return box;
+}
+
+/** A small table with these column headers around `body` (which the caller fills with fillRows). */
+export function tableOf(headers: readonly string[], body: HTMLTableSectionElement): HTMLTableElement {
+  const table = el('table', { class: 'table table-sm small align-middle mb-2' });
+  const tr = el('tr');
+  for (const h of headers) tr.append(el('th', { scope: 'col' }, h));
+  const head = el('thead');
+  head.append(tr);
+  table.append(head, body);
+  return table;
+}
+
+/** Shows `text` in a page's message area, green for success, red for failure. */
+export function showMessage(node: HTMLElement, text: string, ok: boolean): void {
+  node.hidden = false;
+  node.className = `alert ${ok ? 'alert-success' : 'alert-danger'} py-2 small`;
+  node.textContent = text;
+}

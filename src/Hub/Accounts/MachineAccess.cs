@@ -22,6 +22,10 @@ public static class MachineAccess
         return tags.Length == 0 ? null : tags.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>The machines <paramref name="restriction"/> lets one see (all of them for null). Pure.</summary>
+    public static IEnumerable<MachineRecord> Visible(this IEnumerable<MachineRecord> machines, IReadOnlySet<string>? restriction) =>
+        restriction is null ? machines : machines.Where(m => CanSee(restriction, m.Hello.Tags));
+
     /// <summary>Pure.</summary>
     public static bool CanSee(IReadOnlySet<string>? restriction, IEnumerable<string> machineTags) =>
         restriction is null || machineTags.Any(restriction.Contains);

@@ -28,10 +28,8 @@ public static class MachinesApi
     {
         var now = time.GetUtcNow();
         var offlineAfter = options.Value.OfflineAfter;
-        var restriction = MachineAccess.Restriction(user);
         var machines = await registry.ListAsync();
-        return Results.Ok(machines
-            .Where(m => MachineAccess.CanSee(restriction, m.Hello.Tags))
+        return Results.Ok(machines.Visible(MachineAccess.Restriction(user))
             .Select(m => MachineDto.From(m, now, offlineAfter))
             .OrderBy(m => m.Hostname, StringComparer.OrdinalIgnoreCase)
             .ThenBy(m => m.Id, StringComparer.Ordinal));

@@ -25,8 +25,7 @@ public static class PrometheusExporter
             IReadOnlyList<MachineRecord>? machines = null;
             try
             {
-                var restriction = Accounts.MachineAccess.Restriction(user);
-                machines = [.. (await registry.ListAsync(withLastSample: true)).Where(m => Accounts.MachineAccess.CanSee(restriction, m.Hello.Tags))];
+                machines = [.. Accounts.MachineAccess.Visible(await registry.ListAsync(withLastSample: true), Accounts.MachineAccess.Restriction(user))];
             }
             catch (Exception ex) when (RedisOutage.Is(ex))
             {

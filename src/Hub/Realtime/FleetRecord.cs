@@ -1,3 +1,4 @@
+using SysMon.Hub.Accounts;
 using SysMon.Hub.Registry;
 using SysMon.Protocol.V1;
 
@@ -32,7 +33,7 @@ public sealed record FleetRecord(
         IReadOnlySet<string>? restriction = null)
     {
         var machines = await registry.ListAsync(withLastSample: true);
-        return machines.Where(m => Accounts.MachineAccess.CanSee(restriction, m.Hello.Tags)).Select(m => From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
+        return machines.Visible(restriction).Select(m => From(m.Id, m.Hello.Hostname, m.IsOnline(now, offlineAfter), m.LastSample)).ToList();
     }
 
     public static FleetRecord From(string machineId, string hostname, bool online, Sample? sample)
