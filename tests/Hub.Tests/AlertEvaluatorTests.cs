@@ -121,6 +121,71 @@ public sealed class AlertEvaluatorTests
         Assert.Equal("cpu1", transitions.Single(t => t.RuleId == "core").Instance);
     }
 
+    /// <summary>Runs samples through the rules, keeping states as the engine does; returns every transition.</summary>
+    private static List<AlertTransition> Run(IReadOnlyList<AlertRule> rules, IReadOnlyCollection<string> tags, params Sample[] samples)
+    {
+        var states = new Dictionary<AlertKey, AlertState>();
+        var all = new List<AlertTransition>();
+        foreach (var sample in samples)
+        {
+            var (changes, transitions) = AlertEvaluator.Evaluate(rules, "m1", tags, sample, states.GetValueOrDefault,
+                [.. states.Select(kv => (kv.Key, kv.Value))]);
+            foreach (var (key, state) in changes)
+            {
+                if (state is null)
+                {
+                    states.Remove(key);
+                }
+                else
+                {
+                    states[key] = state;
+                }
+            }
+            all.AddRange(transitions);
+        }
+        return all;
+    }
+
+    [Fact]
+    public void AFilesystemUnmountedWhileFullResolvesOnceItHasBeenGoneLongerThanACollectorHiccup()
+    {
+        var full = new AlertRule { Id = "full", Name = "Disk full", Metric = "disk_used_percent", Threshold = 90 };
+
+        var transitions = Run([full], [],
+            Disks(T0, ("/", 50), ("/mnt/usb", 99)),
+            Disks(T0.AddSeconds(60), ("/", 50)), // gone for a minute: a failed read looks the same, so keep firing
+            Disks(T0.AddSeconds(121), ("/", 50)));
+
+        Assert.Equal([(TransitionKind.Fired, "/mnt/usb", T0), (TransitionKind.Resolved, "/mnt/usb", T0.AddSeconds(121))],
+            transitions.Select(t => (t.Kind, t.Instance, t.At)));
+        Assert.Equal(99, transitions[1].Value); // the last value seen
+    }
+
+    [Fact]
+    public void AnAlertWhoseRuleWasDeletedDisabledOrNarrowedResolvesAtTheNextSample()
+    {
+        var rule = HotCpu with { ForSeconds = 0 };
+        foreach (var after in new AlertRule[]?[] { null, [rule with { Enabled = false }], [rule with { Tag = "db" }] })
+        {
+            var firing = new AlertState(AlertPhase.Firing, T0, 97, T0);
+            var (changes, transitions) = AlertEvaluator.Evaluate(after ?? [], "m1", ["web"], Disks(T0.AddSeconds(1)),
+                _ => firing, [(new AlertKey(rule.Id, "m1", ""), firing)]);
+            Assert.Equal((TransitionKind.Resolved, 97.0), (Assert.Single(transitions).Kind, transitions[0].Value));
+            Assert.Null(Assert.Single(changes).State);
+        }
+    }
+
+    [Fact]
+    public void TheOfflineAlertIsNotEndedBySamplesThatDoNotMentionIt()
+    {
+        var offline = new AlertRule { Id = "machine-offline", Name = "offline", Metric = AlertMetrics.SecondsSinceLastSample, Threshold = 60 };
+        var firing = new AlertState(AlertPhase.Firing, T0, 75, T0);
+        var (changes, transitions) = AlertEvaluator.Evaluate([offline], "m1", [], Disks(T0.AddMinutes(10)),
+            _ => null, [(new AlertKey(offline.Id, "m1", ""), firing)]);
+        Assert.Empty(changes);
+        Assert.Empty(transitions);
+    }
+
     [Fact]
     public void NaNAndInfinityAreNotValues()
     {

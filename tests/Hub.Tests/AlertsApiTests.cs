@@ -211,8 +211,63 @@ public sealed class AlertsApiTests : IAsyncLifetime
         }
         var rules = await admin.Http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout();
         Assert.DoesNotContain(rules.EnumerateArray(), r => r.GetProperty("rule").GetProperty("id").GetString() == "load-high");
+        // The alert of the deleted rule ends at the machine's next sample instead of firing for ever, under the rule's name.
+        Assert.False(await FiresAsync("loaded-1", 2));
+        var ended = (await admin.Http.GetFromJsonAsync<JsonElement>("/api/alerts/history").WithTimeout()).EnumerateArray()
+            .Where(e => e.GetProperty("machineId").GetString() == "loaded-1").Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("ruleName").GetString()));
+        Assert.Equal([("Resolved", "Load high"), ("Fired", "Load high")], ended);
         var audit = await admin.Http.GetFromJsonAsync<JsonElement>("/api/admin/audit").WithTimeout();
         Assert.Equal(["rule-deleted", "rule-saved", "rule-saved"],
             audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).Where(a => a!.StartsWith("rule-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task AnAdminTestsARuleAgainstTheLastMinutesOfHistoryOfTheMachinesItCovers()
+    {
+        using var admin = BrowserSession.Open(withRules);
+        using (var setup = await admin.PostAsync("/api/setup", new
+        {
+            setupCode = withRules.Services.GetRequiredService<Accounts.FirstRun>().SetupCode, name = "root", password = "correct horse battery",
+        }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, setup.StatusCode);
+        }
+        var (web, db) = ("web-" + Guid.NewGuid().ToString("N")[..8], "db-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var (machine, tag) in new[] { (web, "web"), (db, "db") })
+        {
+            using var call = HubFactory.IngestClientFor(withRules).Connect();
+            await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { ProtocolVersion = 1, MachineId = machine, Hostname = machine, Tags = { tag } } })
+                .WithTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+            await call.RequestStream.CompleteAsync().WithTimeout();
+        }
+        // Ten minutes of stored history on both: hot for three minutes in the middle.
+        var history = withRules.Services.GetRequiredService<History.IHistoryStore>();
+        var raw = withRules.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<History.HistoryOptions>>().Value.Raw;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        for (var t = now - 600; t < now; t++)
+        {
+            var cpu = t >= now - 400 && t < now - 220 ? 97 : 30;
+            foreach (var machine in new[] { web, db })
+            {
+                await history.WriteAsync(machine, raw, History.HistoryPoints.FromSample(new Sample { TimestampUnixMs = t * 1000, Cpu = new CpuSample { TotalPercent = cpu } }));
+            }
+        }
+
+        var rule = new { id = "web-cpu", name = "Web CPU", metric = "cpu_percent", threshold = 90, forSeconds = 120, tag = "web" };
+        using var tested = await admin.PostAsync("/api/alerts/rules/test", new { rule, minutes = 10 });
+        Assert.Equal(System.Net.HttpStatusCode.OK, tested.StatusCode);
+        var result = await tested.Content.ReadFromJsonAsync<JsonElement>().WithTimeout();
+        Assert.Equal(("raw", 1, 1, 1), (result.GetProperty("tier").GetString(), result.GetProperty("machinesChecked").GetInt32(),
+            result.GetProperty("fired").GetInt32(), result.GetProperty("resolved").GetInt32()));
+        var transitions = result.GetProperty("transitions").EnumerateArray().ToList();
+        Assert.All(transitions, t => Assert.Equal(web, t.GetProperty("machineId").GetString())); // db is not tagged web
+        Assert.Equal([now - 400 + 120, now - 220], transitions.Select(t => t.GetProperty("at").GetDateTimeOffset().ToUnixTimeSeconds()));
+        Assert.DoesNotContain((await admin.Http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout()).EnumerateArray(),
+            r => r.GetProperty("rule").GetProperty("id").GetString() == "web-cpu"); // testing saves nothing
+
+        using var live = await admin.PostAsync("/api/alerts/rules/test", new { rule = rule with { metric = "temperature_celsius" }, minutes = 10 });
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, live.StatusCode);
+        Assert.Contains("History does not keep 'temperature_celsius'", await live.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -1,9 +1,10 @@
 // Alerts in the dashboard: the firing ones above the fleet (GET api/alerts, polled), and the alerts
-// page (#/alerts: firing, history with CSV export, silences). Parsing is pure and tested; text goes in
+// page (#/alerts: history with CSV export, rules and their editor (alertRules.ts), channels, silences). Parsing is pure and tested; text goes in
 // through textContent only.
 //
 // Test hooks: [data-testid="alerts-panel"] with rows [data-alert="<ruleId> <machineId>"];
 // [data-testid="alert-history"] rows; [data-testid="silence-form"]; [data-testid="silences"].
+import { RulesCard } from './alertRules';
 import { card, el, fillRows, showMessage, tableOf } from './dom';
 import { ApiError, del, getJson, post } from './session';
 
@@ -204,11 +205,14 @@ export class AlertsPage {
   private readonly silences = el('tbody', { 'data-testid': 'silences' });
   private readonly channels = el('tbody', { 'data-testid': 'channels' });
   private events: Alert[] = [];
+  private readonly rules: RulesCard;
 
   constructor(
     private readonly host: HTMLElement,
     private readonly isAdmin: () => boolean,
-  ) {}
+  ) {
+    this.rules = new RulesCard(isAdmin, (text, ok) => this.say(text, ok));
+  }
 
   show(): void {
     this.host.hidden = false;
@@ -234,6 +238,7 @@ export class AlertsPage {
       el('h1', { class: 'h5 mb-3' }, 'Alerts'),
       this.message,
       historyCard,
+      ...this.rules.elements(),
       card(
         'Notification channels',
         tableOf(['Channel', 'Kind', 'Last delivered', 'Last failure', 'Error', ''], this.channels),
@@ -256,7 +261,8 @@ export class AlertsPage {
 
   async refresh(): Promise<void> {
     try {
-      const [events, silences, channels] = await Promise.all([
+      const [, events, silences, channels] = await Promise.all([
+        this.rules.refresh().then(() => null),
         getJson('api/alerts/history?limit=500'),
         getJson('api/alerts/silences'),
         getJson('api/alerts/channels'),

@@ -133,14 +133,29 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
     {
         var configured = ConfiguredRules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var stored = (await ruleStore.ListAsync()).Where(r => !configured.Contains(r.Id) && r.Problem() is null);
+        var previous = Rules;
         _rules = [.. ConfiguredRules, .. stored];
+        foreach (var gone in previous.Where(p => !_rules.Any(r => r.Id == p.Id)))
+        {
+            _retired[gone.Id] = gone;
+        }
     }
+
+    /// <summary>Rules deleted while this hub ran: their alerts still resolve under their own name and severity.</summary>
+    private readonly ConcurrentDictionary<string, AlertRule> _retired = new(StringComparer.Ordinal);
 
     private static string Field(AlertKey key) => key.RuleId + "\n" + key.Instance;
 
+    private static AlertKey KeyOf(string machineId, string field)
+    {
+        var split = field.IndexOf('\n', StringComparison.Ordinal);
+        return new AlertKey(field[..Math.Max(0, split)], machineId, split < 0 ? "" : field[(split + 1)..]);
+    }
+
     public Task ObserveAsync(string machineId, IReadOnlyCollection<string> tags, Sample sample) =>
         WithMachineAsync(machineId, tags, states => AlertEvaluator.Evaluate(Rules, machineId, tags, sample,
-            key => states.TryGetValue(Field(key), out var entry) ? entry.State : null));
+            key => states.TryGetValue(Field(key), out var entry) ? entry.State : null,
+            states.Count == 0 ? null : [.. states.Select(kv => (KeyOf(machineId, kv.Key), kv.Value.State))]));
 
     /// <summary>
     /// Steps one rule with a value that does not come from a sample: how long a machine has been silent,
@@ -233,7 +248,9 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
 
     private AlertEvent EventOf(AlertTransition transition, IReadOnlyCollection<string> tags)
     {
-        var rule = Rules.FirstOrDefault(r => r.Id == transition.RuleId) ?? ConfiguredRules.First();
+        // A rule deleted before this hub started is known only by its id.
+        var rule = Rules.FirstOrDefault(r => r.Id == transition.RuleId) ?? _retired.GetValueOrDefault(transition.RuleId)
+            ?? new AlertRule { Id = transition.RuleId, Name = transition.RuleId, Metric = "", Threshold = 0 };
         return new AlertEvent(rule.Id, rule.Name, rule.Severity, transition.MachineId, transition.Instance, transition.Kind, transition.At,
             transition.Value, [.. tags]);
     }

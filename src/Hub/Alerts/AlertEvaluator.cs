@@ -66,11 +66,15 @@ public static class AlertEvaluator
 
     /// <summary>
     /// Evaluates every rule that applies to the machine against <paramref name="sample"/>. Returns the new
-    /// states (null: fine, forget it) and the transitions. Pure.
+    /// states (null: fine, forget it) and the transitions. With <paramref name="current"/> (the machine's
+    /// pending and firing alerts), an alert the sample no longer speaks of ends too: its rule was deleted,
+    /// disabled or no longer covers the machine (at once), or its instance (a filesystem unmounted, an
+    /// interface removed) has been missing from samples for longer than <see cref="MaxGap"/>, which a
+    /// collector failing for a moment does not reach. A firing one resolves at its last value. Pure.
     /// </summary>
     public static (List<(AlertKey Key, AlertState? State)> Changes, List<AlertTransition> Transitions) Evaluate(
-        IEnumerable<AlertRule> rules, string machineId, IReadOnlyCollection<string> tags, Sample sample,
-        Func<AlertKey, AlertState?> stateOf)
+        IReadOnlyList<AlertRule> rules, string machineId, IReadOnlyCollection<string> tags, Sample sample,
+        Func<AlertKey, AlertState?> stateOf, IEnumerable<(AlertKey Key, AlertState State)>? current = null)
     {
         var changes = new List<(AlertKey, AlertState?)>();
         var transitions = new List<AlertTransition>();
@@ -96,6 +100,40 @@ public static class AlertEvaluator
                 }
             }
         }
+        foreach (var (key, state) in current ?? [])
+        {
+            if (Gone(rules, machineId, tags, sample, at, key, state))
+            {
+                changes.Add((key, null));
+                if (state.Phase == AlertPhase.Firing)
+                {
+                    transitions.Add(new AlertTransition(key.RuleId, machineId, key.Instance, TransitionKind.Resolved,
+                        at > state.LastSeen ? at : state.LastSeen, state.Value));
+                }
+            }
+        }
         return (changes, transitions);
+    }
+
+    private static bool Gone(IReadOnlyList<AlertRule> rules, string machineId, IReadOnlyCollection<string> tags, Sample sample,
+        DateTimeOffset at, AlertKey key, AlertState state)
+    {
+        AlertRule? rule = null;
+        foreach (var r in rules)
+        {
+            if (r.Id == key.RuleId)
+            {
+                rule = r;
+                break;
+            }
+        }
+        if (rule is null || !rule.Applies(machineId, tags))
+        {
+            return true;
+        }
+        // Offline is measured from the registry, not read from samples; the sample just evaluated spoke of this instance.
+        return rule.Metric != AlertMetrics.SecondsSinceLastSample
+            && at - state.LastSeen > MaxGap
+            && !AlertMetrics.Read(rule.Metric, sample, key.Instance).Any();
     }
 }

@@ -5,8 +5,11 @@ namespace SysMon.Hub.Alerts;
 /// <summary>One value of a metric in a sample: the instance names which mount, core, device or sensor ("" for one per machine).</summary>
 public readonly record struct MetricValue(string Instance, double Value);
 
-/// <summary>A metric a rule can watch: its name (which carries its unit) and how to read it from a sample.</summary>
-public sealed record AlertMetric(string Name, string Description, Func<Sample, IEnumerable<MetricValue>> Read);
+/// <summary>
+/// A metric a rule can watch: its name (which carries its unit) and how to read it from a sample.
+/// <paramref name="InHistory"/>: stored history keeps it, so a rule on it can be tested against the past.
+/// </summary>
+public sealed record AlertMetric(string Name, string Description, Func<Sample, IEnumerable<MetricValue>> Read, bool InHistory = true);
 
 /// <summary>
 /// Every metric rules can name. Each reads straight from a sample, so a rule sees exactly what the
@@ -28,8 +31,8 @@ public static class AlertMetrics
         new AlertMetric("cpu_core_percent", "CPU busy per core, %", s => s.Cpu is { } c
             ? c.CorePercent.Select((v, i) => new MetricValue("cpu" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), v))
             : None),
-        new AlertMetric("cpu_iowait_percent", "CPU idle waiting for I/O, %", s => s.Cpu is { } c ? One(c.IowaitPercent) : None),
-        new AlertMetric("cpu_steal_percent", "CPU taken by the hypervisor, %", s => s.Cpu is { } c ? One(c.StealPercent) : None),
+        new AlertMetric("cpu_iowait_percent", "CPU idle waiting for I/O, %", s => s.Cpu is { } c ? One(c.IowaitPercent) : None, InHistory: false),
+        new AlertMetric("cpu_steal_percent", "CPU taken by the hypervisor, %", s => s.Cpu is { } c ? One(c.StealPercent) : None, InHistory: false),
         new AlertMetric("load1", "load average, 1 minute", s => s.Cpu is { } c ? One(c.Load1M) : None),
         new AlertMetric("load5", "load average, 5 minutes", s => s.Cpu is { } c ? One(c.Load5M) : None),
         new AlertMetric("load15", "load average, 15 minutes", s => s.Cpu is { } c ? One(c.Load15M) : None),
@@ -52,13 +55,14 @@ public static class AlertMetrics
             .Select(n => new MetricValue(n.Name, n.RxErrorsPerSecond + n.TxErrorsPerSecond))),
         new AlertMetric("network_drops_per_second", "received and sent packets dropped, per second, per interface", s => s.NetworkInterfaces
             .Select(n => new MetricValue(n.Name, n.RxDropsPerSecond + n.TxDropsPerSecond))),
-        new AlertMetric("temperature_celsius", "hardware temperature, °C, per sensor", s => s.Temperatures.Select(t => new MetricValue(t.Name, t.Celsius))),
-        new AlertMetric("gpu_utilization_percent", "GPU busy, %, per GPU", s => s.Gpus.Select(g => new MetricValue(GpuName(g), g.UtilizationPercent))),
+        new AlertMetric("temperature_celsius", "hardware temperature, °C, per sensor", s => s.Temperatures.Select(t => new MetricValue(t.Name, t.Celsius)), InHistory: false),
+        new AlertMetric("gpu_utilization_percent", "GPU busy, %, per GPU", s => s.Gpus.Select(g => new MetricValue(GpuName(g), g.UtilizationPercent)), InHistory: false),
         new AlertMetric("gpu_memory_used_percent", "GPU memory used, %, per GPU", s => s.Gpus.Where(g => g.MemoryTotalBytes > 0)
-            .Select(g => new MetricValue(GpuName(g), 100.0 * g.MemoryUsedBytes / g.MemoryTotalBytes))),
-        new AlertMetric("gpu_temperature_celsius", "GPU temperature, °C, per GPU", s => s.Gpus.Select(g => new MetricValue(GpuName(g), g.TemperatureCelsius))),
-        new AlertMetric("process_count", "processes on the host", s => One(s.ProcessCount)),
-        new AlertMetric(SecondsSinceLastSample, "seconds since the machine's last sample (checked every few seconds from the registry, not per sample)", _ => None),
+            .Select(g => new MetricValue(GpuName(g), 100.0 * g.MemoryUsedBytes / g.MemoryTotalBytes)), InHistory: false),
+        new AlertMetric("gpu_temperature_celsius", "GPU temperature, °C, per GPU", s => s.Gpus.Select(g => new MetricValue(GpuName(g), g.TemperatureCelsius)), InHistory: false),
+        new AlertMetric("process_count", "processes on the host", s => One(s.ProcessCount), InHistory: false),
+        new AlertMetric(SecondsSinceLastSample, "seconds since the machine's last sample (checked every few seconds from the registry, not per sample)", _ => None,
+            InHistory: false),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 
     private static string GpuName(GpuSample gpu) => "gpu" + gpu.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);

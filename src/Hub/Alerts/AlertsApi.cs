@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using SysMon.Hub.Accounts;
+using SysMon.Hub.History;
+using SysMon.Hub.Registry;
 
 namespace SysMon.Hub.Alerts;
 
@@ -45,6 +47,8 @@ public static class AlertsApi
             var configured = engine.ConfiguredRules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
             return engine.Rules.Select(r => new { rule = r, editable = !configured.Contains(r.Id) });
         });
+        alerts.MapGet("/metrics", () => AlertMetrics.All.Values.Select(m => new { m.Name, m.Description, m.InHistory }));
+        alerts.MapPost("/rules/test", TestRuleAsync).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         alerts.MapPost("/rules", SaveRuleAsync).RequireAuthorization(Policies.Admin).RequireAntiforgeryHeader();
         alerts.MapDelete("/rules/{id}", async (string id, AlertEngine engine, IAlertRuleStore rules, AccountAudit audit, HttpContext context) =>
         {
@@ -119,6 +123,36 @@ public static class AlertsApi
         await audit.RecordAsync(context, AuditActions.SilenceCreated, silence.Id,
             $"rule '{rule}' machine '{machine}' tag '{tag}' for {request.Minutes:0.#} min; {comment}");
         return Results.Created($"/api/alerts/silences/{silence.Id}", silence);
+    }
+
+    public sealed record RuleTest(AlertRule? Rule, double? Minutes);
+
+    /// <summary>"Would have fired at …": the rule, saved or not, replayed over the last minutes of history of the machines it covers.</summary>
+    private static async Task<IResult> TestRuleAsync(RuleTest request, IMachineRegistry registry, IHistoryStore history,
+        Microsoft.Extensions.Options.IOptions<HistoryOptions> historyOptions, TimeProvider time, HttpContext context)
+    {
+        if (request.Rule is not { } rule)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid rule", detail: "Send {rule: {...}, minutes}.");
+        }
+        if (rule.Problem() is { } problem)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid rule", detail: problem);
+        }
+        if (!AlertMetrics.All[rule.Metric].InHistory)
+        {
+            return Results.Problem(statusCode: 422, title: "Not in history",
+                detail: $"History does not keep '{rule.Metric}', so this rule cannot be tried on the past; it is evaluated on live samples only.");
+        }
+        var maxMinutes = historyOptions.Value.CoarseRetentionSeconds / 60.0;
+        var minutes = request.Minutes ?? 60;
+        if (!(minutes >= 1 && minutes <= maxMinutes))
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid window", detail: $"Test 1 to {maxMinutes:0} minutes of history.");
+        }
+        var machines = (await registry.ListAsync()).Visible(MachineAccess.Restriction(context.User));
+        return Results.Ok(await AlertBacktest.RunAsync(rule, machines, history, historyOptions.Value, time.GetUtcNow(),
+            TimeSpan.FromMinutes(minutes), context.RequestAborted));
     }
 
     /// <summary>Creates or replaces a stored rule (enable or disable it with its Enabled field); configured rules are refused.</summary>

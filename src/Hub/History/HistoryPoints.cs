@@ -74,6 +74,83 @@ public static class HistoryPoints
     }
 
     /// <summary>
+    /// A sample rebuilt from a stored point, for replaying history through alert rules: gauges are the
+    /// point's averages, and what history does not keep (temperatures, GPUs, processes, iowait) is absent.
+    /// Free space is total minus used, so root-reserved blocks count as free.
+    /// </summary>
+    public static Sample ToSample(HistoryPoint point)
+    {
+        const ulong KiB = 1024;
+        var sample = new Sample { TimestampUnixMs = point.TimestampUnixMs };
+        if (point.CpuPermille is { } cpu)
+        {
+            sample.Cpu = new CpuSample
+            {
+                TotalPercent = cpu.Avg / 10.0,
+                Load1M = point.Load1MCenti / 100.0,
+                Load5M = point.Load5MCenti / 100.0,
+                Load15M = point.Load15MCenti / 100.0,
+            };
+            foreach (var core in point.CorePermille)
+            {
+                sample.Cpu.CorePercent.Add(core / 10.0);
+            }
+        }
+        if (point.MemoryTotalKib > 0)
+        {
+            sample.Memory = new MemorySample
+            {
+                TotalBytes = point.MemoryTotalKib * KiB,
+                UsedBytes = (point.MemoryUsedKib?.Avg ?? 0) * KiB,
+                AvailableBytes = point.MemoryAvailableKib * KiB,
+                FreeBytes = point.MemoryFreeKib * KiB,
+                BuffersBytes = point.MemoryBuffersKib * KiB,
+                CachedBytes = point.MemoryCachedKib * KiB,
+                SwapTotalBytes = point.SwapTotalKib * KiB,
+                SwapUsedBytes = point.SwapUsedKib * KiB,
+            };
+        }
+        foreach (var fs in point.Filesystems)
+        {
+            sample.Filesystems.Add(new FilesystemSample
+            {
+                MountPoint = fs.MountPoint,
+                TotalBytes = fs.TotalKib * KiB,
+                UsedBytes = fs.UsedKib * KiB,
+                FreeBytes = fs.TotalKib > fs.UsedKib ? (fs.TotalKib - fs.UsedKib) * KiB : 0,
+            });
+        }
+        foreach (var disk in point.Disks)
+        {
+            sample.Disks.Add(new DiskIoSample
+            {
+                Device = disk.Device,
+                ReadBytesPerSecond = disk.ReadBytesPerSecond,
+                WriteBytesPerSecond = disk.WriteBytesPerSecond,
+                ReadsPerSecond = disk.ReadsPerSecondCenti / 100.0,
+                WritesPerSecond = disk.WritesPerSecondCenti / 100.0,
+                BusyPercent = disk.BusyPermille / 10.0,
+            });
+        }
+        foreach (var nic in point.NetworkInterfaces)
+        {
+            sample.NetworkInterfaces.Add(new NetworkInterfaceSample
+            {
+                Name = nic.Name,
+                RxBytesPerSecond = nic.RxBytesPerSecond,
+                TxBytesPerSecond = nic.TxBytesPerSecond,
+                RxPacketsPerSecond = nic.RxPacketsPerSecondCenti / 100.0,
+                TxPacketsPerSecond = nic.TxPacketsPerSecondCenti / 100.0,
+                RxErrorsPerSecond = nic.RxErrorsPerSecondCenti / 100.0,
+                TxErrorsPerSecond = nic.TxErrorsPerSecondCenti / 100.0,
+                RxDropsPerSecond = nic.RxDropsPerSecondCenti / 100.0,
+                TxDropsPerSecond = nic.TxDropsPerSecondCenti / 100.0,
+            });
+        }
+        return sample;
+    }
+
+    /// <summary>
     /// Aggregates points into one starting at <paramref name="bucketStartUnixMs"/>: averages weighted by
     /// sample count, min of mins, max of maxes. Deterministic in its input, so recomputing a bucket after
     /// a late replay gives the same result as computing it once with every sample present.
