@@ -17,12 +17,15 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
     private const string Secret = "webhook-secret";
     private readonly RedisServer redis = new();
     private WebhookReceiver receiver = null!;
+    /// <summary>A second channel that stays up: it must not wait for the first.</summary>
+    private WebhookReceiver other = null!;
     private HubProcess a = null!;
     private HubProcess b = null!;
 
     public async Task InitializeAsync()
     {
         receiver = await WebhookReceiver.StartAsync();
+        other = await WebhookReceiver.StartAsync();
         await redis.InitializeAsync();
         var settings = new Dictionary<string, string?>
         {
@@ -34,6 +37,8 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
             ["Alerts__Channels__0__Id"] = "ops-hook",
             ["Alerts__Channels__0__Url"] = receiver.Url.ToString(),
             ["Alerts__Channels__0__Secret"] = Secret,
+            ["Alerts__Channels__1__Id"] = "team-hook",
+            ["Alerts__Channels__1__Url"] = other.Url.ToString(),
             ["Alerts__NotifyPollMs"] = "200",
             ["Alerts__RepeatMinutes"] = "0.02", // a reminder every 1.2 s, for the reminder test
             ["Alerts__SweepSeconds"] = "0.2",
@@ -52,6 +57,7 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
         if (b is not null) await b.DisposeAsync();
         await redis.DisposeAsync();
         if (receiver is not null) await receiver.DisposeAsync();
+        if (other is not null) await other.DisposeAsync();
     }
 
     private static async Task SendAsync(SimulatedAgent agent, double cpu, DateTimeOffset at)
@@ -96,8 +102,7 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
         }
         using var http = new HttpClient { BaseAddress = a.WebUrl, Timeout = TimeSpan.FromSeconds(10) };
         var status = await http.GetFromJsonAsync<JsonElement>("api/alerts/channels").WithTimeout();
-        var channel = Assert.Single(status.EnumerateArray());
-        Assert.Equal("ops-hook", channel.GetProperty("id").GetString());
+        var channel = status.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "ops-hook");
         Assert.True(channel.GetProperty("delivered").GetInt64() >= 2);
     }
 
@@ -108,6 +113,11 @@ public sealed partial class AlertNotificationTests : IAsyncLifetime
         var machineId = "notify-down-" + Guid.NewGuid().ToString("N")[..8];
         await FireAndResolveAsync(a, machineId);
         await Deadline.Until(() => receiver.Refused >= 2, "the notifier retries while the channel is down", TimeSpan.FromSeconds(30));
+        // Each channel has its own queue: the one that is up gets both messages while the other is still down.
+        await Deadline.Until(() => other.Events().Contains((machineId, "Resolved")), "the channel that is up is not held back",
+            TimeSpan.FromSeconds(30));
+        Assert.True(receiver.Down);
+        Assert.Equal([(machineId, "Fired"), (machineId, "Resolved")], other.Events().Where(e => e.Machine == machineId));
         using (var http = new HttpClient { BaseAddress = b.WebUrl, Timeout = TimeSpan.FromSeconds(10) })
         {
             await Deadline.Until(async () => (await http.GetFromJsonAsync<JsonElement>("api/alerts/channels"))[0].GetProperty("lastError").ValueKind

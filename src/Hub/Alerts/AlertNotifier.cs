@@ -59,16 +59,29 @@ public sealed class AlertNotifier(
 
     private static ChannelStatus Empty(ChannelSettings c) => new(c.Id, c.Kind, null, null, null, 0, 0);
 
+    /// <summary>True while this hub holds the notifier's lease; the channels' loops deliver only then.</summary>
+    private volatile bool _leading;
+
+    /// <summary>Reminders due, per channel, handed from the sweep to the channel's loop (so a channel that is down delays only itself).</summary>
+    private readonly Dictionary<string, System.Threading.Channels.Channel<List<(string Id, AlertEvent Event)>>> _reminders =
+        options.Value.Channels.DistinctBy(c => c.Id).ToDictionary(c => c.Id,
+            _ => System.Threading.Channels.Channel.CreateBounded<List<(string, AlertEvent)>>(
+                new System.Threading.Channels.BoundedChannelOptions(100) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest }),
+            StringComparer.Ordinal);
+
+    private TimeSpan Poll => TimeSpan.FromMilliseconds(Math.Max(100, options.Value.NotifyPollMs));
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var poll = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.NotifyPollMs));
+        var loops = Channels.Select(channel => Task.Run(() => ChannelLoopAsync(channel, stoppingToken), CancellationToken.None)).ToList();
         var sweepEvery = TimeSpan.FromSeconds(Math.Max(0.2, options.Value.SweepSeconds));
         var nextSweep = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!await HoldLeaseAsync())
+                _leading = await HoldLeaseAsync();
+                if (!_leading)
                 {
                     await Task.Delay(LeaseTtl / 3, stoppingToken);
                     continue;
@@ -79,18 +92,49 @@ public sealed class AlertNotifier(
                     {
                         await SweepAsync(offline);
                     }
-                    await RemindAsync(stoppingToken);
+                    await RemindAsync();
                     nextSweep = time.GetUtcNow() + sweepEvery;
                 }
-                if (Channels.Count == 0)
+                await Task.Delay(Poll < sweepEvery ? Poll : sweepEvery, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (RedisOutage.Is(ex))
+            {
+                _leading = false; // the lease cannot be renewed, so another hub may take it: stop delivering
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+        _leading = false;
+        await Task.WhenAll(loops);
+    }
+
+    /// <summary>
+    /// One channel's queue: read what it has not acknowledged, leave out what is silenced or muted, send
+    /// one message per kind (retrying with backoff), acknowledge. Each channel has its own loop and its
+    /// own cursor in the outbox, so a channel that is down holds back only its own messages.
+    /// </summary>
+    private async Task ChannelLoopAsync(ChannelSettings channel, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!_leading)
                 {
-                    await Task.Delay(poll, stoppingToken);
+                    await Task.Delay(Poll, stoppingToken);
                     continue;
                 }
-                var batch = await outbox.ReadAsync(100);
+                while (_reminders[channel.Id].Reader.TryRead(out var due))
+                {
+                    await DeliverAsync(channel, TransitionKind.Fired, due, stoppingToken, reminder: true);
+                }
+                var batch = await outbox.ReadAsync(channel.Id, 100);
                 if (batch.Count == 0)
                 {
-                    await Task.Delay(poll, stoppingToken);
+                    await Task.Delay(Poll, stoppingToken);
                     continue;
                 }
                 var now = time.GetUtcNow();
@@ -99,27 +143,39 @@ public sealed class AlertNotifier(
                 var deliverable = batch.Where(e => !active.Any(s => s.Matches(e.Event, now)) && !quiet.Mutes(e.Event.Severity, now)).ToList();
                 if (deliverable.Count < batch.Count)
                 {
-                    logger.LogInformation("{Count} alert events not notified: silenced or in quiet hours", batch.Count - deliverable.Count);
+                    logger.LogInformation("{Count} alert events not sent to {Channel}: silenced or in quiet hours", batch.Count - deliverable.Count, channel.Id);
                 }
                 foreach (var group in deliverable.GroupBy(e => e.Event.Kind))
                 {
-                    await Task.WhenAll(Channels.Select(channel => DeliverAsync(channel, group.Key, [.. group], stoppingToken)));
+                    await DeliverAsync(channel, group.Key, [.. group], stoppingToken);
                 }
-                await outbox.AckAsync(batch.Select(e => e.Id));
+                await outbox.AckAsync(channel.Id, batch.Select(e => e.Id));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (RedisOutage.Is(ex))
+            catch (OperationCanceledException) when (!_leading)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                logger.LogInformation("Stopped notifying {Channel}: another hub holds the notifier's lease", channel.Id);
+            }
+            catch (Exception ex)
+            {
+                // A dead Redis, or anything unexpected: this channel's loop waits and carries on; the others are not affected.
+                if (!RedisOutage.Is(ex))
+                {
+                    logger.LogError(ex, "Notifying {Channel} failed unexpectedly; retrying", channel.Id);
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
 
-    /// <summary>Notifies again, as one message per channel, the alerts firing for longer than Alerts:RepeatMinutes that nobody acknowledged.</summary>
-    private async Task RemindAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Queues, as one message per channel, the alerts firing for longer than Alerts:RepeatMinutes that
+    /// nobody acknowledged. A reminder claimed here and lost with this hub comes one period later.
+    /// </summary>
+    private async Task RemindAsync()
     {
         var every = TimeSpan.FromMinutes(options.Value.RepeatMinutes);
         if (every <= TimeSpan.Zero || Channels.Count == 0)
@@ -141,7 +197,10 @@ public sealed class AlertNotifier(
         }
         if (due.Count > 0)
         {
-            await Task.WhenAll(Channels.Select(channel => DeliverAsync(channel, TransitionKind.Fired, due, stoppingToken, reminder: true)));
+            foreach (var channel in Channels)
+            {
+                _reminders[channel.Id].Writer.TryWrite(due);
+            }
         }
     }
 
@@ -201,6 +260,11 @@ public sealed class AlertNotifier(
                 logger.LogWarning("Notifying {Channel} failed (attempt {Attempt}); retrying in {Delay}: {Error}", channel.Id, attempt + 1, delay, ex.Message);
                 await RecordAsync(channel, ex.Message);
                 await Task.Delay(delay, stoppingToken);
+                if (!_leading)
+                {
+                    // Another hub is the notifier now: it reads this batch again, as it was not acknowledged.
+                    throw new OperationCanceledException("No longer the notifier.");
+                }
             }
         }
     }
