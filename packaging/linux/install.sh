@@ -3,6 +3,7 @@
 #
 #   sudo ./install.sh --hub https://hub-a:5001,https://hub-b:5001 [--token-file FILE] [--binary PATH]
 #                     [--ca-file FILE | --hub-fingerprint SHA256] [--allow-plaintext] [--tags A,B]
+#                     [--watch-processes NAME,NAME]
 #   sudo ./install.sh --uninstall [--purge]
 #
 # What it does: creates the system user sysmon-agent, installs the binary as /usr/local/bin/sysmon-agent,
@@ -13,11 +14,11 @@
 # --root DIR installs into DIR instead of / and touches neither users nor systemd (for packaging and tests).
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-root="" hub="" token_file="" binary="" uninstall=false purge=false start=true ca_file="" fingerprint="" plaintext=false tags=""
+root="" hub="" token_file="" binary="" uninstall=false purge=false start=true ca_file="" fingerprint="" plaintext=false tags="" watch=""
 while (($#)); do
   case $1 in
     --hub) hub=${2:?--hub needs a value}; shift 2 ;;
@@ -26,6 +27,7 @@ while (($#)); do
     --hub-fingerprint) fingerprint=${2:?--hub-fingerprint needs a value}; shift 2 ;;
     --allow-plaintext) plaintext=true; shift ;;
     --tags) tags=${2:?--tags needs a value}; shift 2 ;;
+    --watch-processes) watch=${2:?--watch-processes needs a value}; shift 2 ;;
     --binary) binary=${2:?--binary needs a value}; shift 2 ;;
     --root) root=${2:?--root needs a value}; start=false; shift 2 ;;
     --no-start) start=false; shift ;;
@@ -67,6 +69,9 @@ done
 [[ $fingerprint =~ ^[0-9A-Fa-f:]*$ ]] || die "--hub-fingerprint takes the hub certificate's SHA-256 in hex"
 # The agent checks each tag at start (MachineTags); here only that nothing can break out of the JSON string.
 [[ $tags =~ ^[A-Za-z0-9._:=,\ -]*$ ]] || die "--tags takes comma-separated tags of letters, digits, '.', '_', '-', ':' and '='"
+# Likewise for process names (WatchedProcessNames): any text but quotes, backslashes and control characters.
+watch_re='^[^"\[:cntrl:]]*$'
+[[ $watch =~ $watch_re ]] || die "--watch-processes takes comma-separated process names without quotes, backslashes or control characters"
 
 install -d -m 0755 "$root/usr/local/bin" "$unit_dir"
 install -d -m 0755 "$etc"
@@ -86,6 +91,7 @@ if [[ -n $hub || ! -f $config ]]; then
   [[ -n $fingerprint ]] && trust+=$'\n  "HubFingerprint": "'"$fingerprint"'",'
   $plaintext && trust+=$'\n  "AllowPlaintext": true,'
   [[ -n $tags ]] && trust+=$'\n  "Tags": "'"$tags"'",'
+  [[ -n $watch ]] && trust+=$'\n  "WatchProcesses": "'"$watch"'",'
   cat >"$config.new" <<JSON
 {
   "HubUrl": [$list],$trust

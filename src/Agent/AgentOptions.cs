@@ -78,6 +78,14 @@ public sealed class AgentOptions
     public string? Tags { get; set; }
 
     /// <summary>
+    /// Names of processes to count in every sample, comma-separated ("nginx,postgres"), or as a list in the file
+    /// or the environment (<c>Agent__WatchProcesses__0=nginx</c>). Every name is reported in every sample, with
+    /// count 0 when none runs, so the hub can tell "not running" from "not watched". Matched against the short
+    /// name (Linux's comm, cut to 15 bytes). Rule: <see cref="SysMon.Protocol.WatchedProcessNames.Rule"/>.
+    /// </summary>
+    public string? WatchProcesses { get; set; }
+
+    /// <summary>
     /// Token the agent presents to hubs (<c>authorization: Bearer …</c> on the ingest stream). Visible ASCII, no
     /// spaces, at most <see cref="MaxTokenLength"/> characters. Prefer <see cref="TokenFile"/>: a token on the
     /// command line is visible to every user of the host through /proc.
@@ -122,6 +130,9 @@ public sealed class AgentOptions
         (DisabledCollectors ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary><see cref="WatchProcesses"/> as names, in configured order, without duplicates.</summary>
+    internal IReadOnlyList<string> WatchProcessNames => SysMon.Protocol.WatchedProcessNames.Parse(WatchProcesses);
 
     internal static int ClampInterval(int milliseconds) =>
         Math.Clamp(milliseconds, MinSampleIntervalMs, MaxSampleIntervalMs);

@@ -42,7 +42,8 @@ if (errors.Count > 0)
 builder.UseServiceManager();
 builder.AddAgentLogging(options, commandLine.Command);
 builder.Services.AddSysMonAgent(o => builder.Configuration.GetSection(AgentOptions.SectionName).Bind(o));
-builder.Services.PostConfigure<AgentOptions>(o => (o.Token, o.TokenFile) = (options.Token, null));
+// The binder above reads a list given as indexed keys (Agent__WatchProcesses__0) as nothing; the checked options have it.
+builder.Services.PostConfigure<AgentOptions>(o => (o.Token, o.TokenFile, o.WatchProcesses) = (options.Token, null, options.WatchProcesses));
 
 using var host = builder.Build();
 using var cancel = new CancellationTokenSource();

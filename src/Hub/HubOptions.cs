@@ -75,4 +75,7 @@ public sealed class EmbeddedAgentOptions
 
     /// <summary>The hub host's tags, comma-separated, as an agent's <c>--tags</c>.</summary>
     public string? Tags { get; set; }
+
+    /// <summary>Process names the hub host's agent watches, comma-separated, as an agent's <c>--watch-processes</c>.</summary>
+    public string? WatchProcesses { get; set; }
 }

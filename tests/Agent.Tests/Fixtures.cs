@@ -15,6 +15,9 @@ internal static class Fixtures
     /// <summary>t0 with known counter deltas applied (see the tests for the numbers) and a cpufreq tree.</summary>
     public static HostPaths T1 { get; } = Tree("linux-t1");
 
+    /// <summary>Processes with names to watch: two nginx, a zombie nginx, no postgres (see Fixtures/README.md).</summary>
+    public static HostPaths WatchedProcesses { get; } = Tree("watched-processes");
+
     /// <summary>A root with nothing in it: every file is missing.</summary>
     public static HostPaths Missing { get; } = Tree("does-not-exist");
 

@@ -60,6 +60,23 @@ public class SamplerTests
     }
 
     [Fact]
+    public void WatchedProcessesReachTheProcessCollectorAndEverySample()
+    {
+        var others = CollectorCatalog.NamesFor(CollectorCatalog.Current).Where(name => name != "processes");
+        var sampler = Sampler.Create(new AgentOptions
+        {
+            ProcRoot = Fixtures.WatchedProcesses.ProcRoot,
+            DisabledCollectors = string.Join(',', others),
+            WatchProcesses = "nginx, postgres,nginx",
+        });
+
+        sampler.Prime();
+        var sample = sampler.Read();
+
+        Assert.Equal([("nginx", 2U), ("postgres", 0U)], sample.WatchedProcesses.Select(w => (w.Name, w.Count)));
+    }
+
+    [Fact]
     public async Task SampleOnceAsyncTakesARealReadingOverOneInterval()
     {
         var sampler = Sampler.Create(new AgentOptions { SampleIntervalMs = 250, TopProcesses = 3 });

@@ -117,4 +117,33 @@ public sealed partial class AlertsBrowserTests
         await Assertions.Expect(page.GetByTestId("alert-history")).ToContainTextAsync("Fired").WithTimeout();
         Assert.Empty(await Chromium.CspViolationsAsync(page));
     }
+
+    /// <summary>The real agent watching two names on this host: the hub's own process runs, the other never does.</summary>
+    [Fact]
+    public async Task AWatchedProcessThatIsNotRunningIsRedOnTheMachinePageAndFiresTheBuiltInAlert()
+    {
+        var machineId = "watch-ui-" + Guid.NewGuid().ToString("N")[..8];
+        await using var hub = await HubProcess.StartAsync("hub-watch-ui", redis: null, new Dictionary<string, string?>
+        {
+            ["EmbeddedAgent__Enabled"] = "true",
+            ["EmbeddedAgent__MachineId"] = machineId,
+            ["EmbeddedAgent__WatchProcesses"] = "dotnet,sysmon-missing",
+        });
+        using var playwright = await Playwright.CreateAsync().WithTimeout();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync().WithTimeout();
+        page.SetDefaultTimeout(30_000);
+        await Chromium.TrapCspViolationsAsync(page);
+
+        await page.GotoAsync(new Uri(hub.WebUrl, $"#/machine/{machineId}").ToString()).WithTimeout();
+        var watched = page.GetByTestId("watched-processes");
+        await Assertions.Expect(watched.Locator("[data-running=true]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^dotnet")).WithTimeout();
+        await Assertions.Expect(watched.Locator("[data-running=false]")).ToHaveTextAsync("sysmon-missing: not running").WithTimeout();
+
+        // 15 s not running: the built-in rule fires for that name only.
+        var alert = page.GetByTestId("alerts-panel").Locator($"[data-alert=\"process-not-running {machineId}\"]");
+        await Assertions.Expect(alert).ToContainTextAsync("sysmon-missing", new() { Timeout = 45_000 }).WithTimeout(TimeSpan.FromSeconds(50));
+        await Assertions.Expect(alert).ToHaveCountAsync(1).WithTimeout();
+        Assert.Empty(await Chromium.CspViolationsAsync(page));
+    }
 }

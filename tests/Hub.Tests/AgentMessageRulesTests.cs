@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using SysMon.Hub.Ingest;
 using SysMon.Hub.Registry;
 using SysMon.Protocol.V1;
@@ -110,6 +111,75 @@ public class AgentMessageRulesTests
     }
 
     [Fact]
+    public void SampleWithTooManyWatchedProcessesIsRefused()
+    {
+        var sample = new Sample();
+        for (var i = 0; i <= AgentMessageRules.MaxWatchedProcesses; i++)
+        {
+            sample.WatchedProcesses.Add(new WatchedProcessSample { Name = $"p{i}" });
+        }
+
+        Assert.Contains("watched processes", AgentMessageRules.CheckSample(sample), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("ng\u001b[2Jinx")]
+    [InlineData("nginx\n")]
+    [InlineData("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")] // 65
+    public void AWatchedProcessNameOutsideTheRuleIsRefusedNotCleaned(string name)
+    {
+        var sample = new Sample();
+        sample.WatchedProcesses.Add(new WatchedProcessSample { Name = "postgres", Count = 1 });
+        sample.WatchedProcesses.Add(new WatchedProcessSample { Name = name });
+
+        var problem = AgentMessageRules.CheckSample(sample);
+
+        Assert.NotNull(problem);
+        Assert.StartsWith("Watched processes: ", problem, StringComparison.Ordinal);
+        Assert.Contains("1 to 64 characters", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain(problem, char.IsControl);
+    }
+
+    [Fact]
+    public void AWatchedProcessNameWithHalfASurrogatePairIsRefused()
+    {
+        // Not theory data: xUnit would turn the lone surrogate into U+FFFD on its way to the test.
+        var sample = new Sample();
+        sample.WatchedProcesses.Add(new WatchedProcessSample { Name = "nginx\ud800" });
+
+        Assert.StartsWith("Watched processes: Invalid name 'nginx\\ud800'", AgentMessageRules.CheckSample(sample), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWatchedProcessNameTwiceIsRefused()
+    {
+        var sample = new Sample();
+        sample.WatchedProcesses.Add(new WatchedProcessSample { Name = "nginx", Count = 2 });
+        sample.WatchedProcesses.Add(new WatchedProcessSample { Name = "nginx", Count = 0 });
+
+        Assert.Contains("'nginx' given twice", AgentMessageRules.CheckSample(sample), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WatchedProcessesWithinTheRuleAreKeptAsSent()
+    {
+        var sample = new Sample();
+        string[] names = ["nginx", "Web Content", "containerd-shim-runc-v2", "ünïcode \U0001F600", new string('x', 64)];
+        foreach (var name in names)
+        {
+            sample.WatchedProcesses.Add(new WatchedProcessSample { Name = name, Count = 3 });
+        }
+        for (var i = sample.WatchedProcesses.Count; i < AgentMessageRules.MaxWatchedProcesses; i++)
+        {
+            sample.WatchedProcesses.Add(new WatchedProcessSample { Name = $"p{i}" });
+        }
+
+        Assert.Null(AgentMessageRules.CheckSample(sample));
+        Assert.Equal(names, sample.WatchedProcesses.Take(names.Length).Select(w => w.Name));
+    }
+
+    [Fact]
     public void CleanLeavesOrdinaryTextUntouched()
     {
         const string text = "nginx: worker process";
@@ -129,4 +199,20 @@ public class EmbeddedAgentUrlTests
     [InlineData(null, "http://127.0.0.1:5001")]
     public void EmbeddedAgentDialsTheHubsOwnGrpcEndpointOnLoopback(string? endpoint, string expected) =>
         Assert.Equal(expected, SysMon.Hub.Extensions.EmbeddedAgentExtensions.LoopbackUrl(endpoint));
+
+    /// <summary>Names its own hub would refuse in every sample stop the hub at start, naming the setting.</summary>
+    [Theory]
+    [InlineData("EmbeddedAgent:WatchProcesses", "nginx,,cron", "EmbeddedAgent:WatchProcesses")]
+    [InlineData("EmbeddedAgent:Tags", "Not A Tag!", "EmbeddedAgent:Tags")]
+    public void TheHubsOwnAgentRefusesSettingsItsHubWouldRefuse(string key, string value, string named)
+    {
+        using var factory = new HubFactory();
+        using var hub = factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("EmbeddedAgent:Enabled", "true");
+            b.UseSetting(key, value);
+        });
+        var error = Assert.Throws<InvalidOperationException>(() => hub.CreateClient());
+        Assert.StartsWith(named, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -77,7 +77,7 @@ public sealed class AlertsApiTests : IAsyncLifetime
         Assert.Equal(["Resolved", "Fired"], history.EnumerateArray()
             .Where(t => t.GetProperty("machineId").GetString() == id).Select(t => t.GetProperty("kind").GetString()));
         var rules = await http.GetFromJsonAsync<JsonElement>("/api/alerts/rules").WithTimeout();
-        Assert.Equal(["disk-nearly-full", "machine-offline", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("rule").GetProperty("id").GetString()));
+        Assert.Equal(["disk-nearly-full", "process-not-running", "machine-offline", "cpu-hot"], rules.EnumerateArray().Select(r => r.GetProperty("rule").GetProperty("id").GetString()));
         Assert.All(rules.EnumerateArray(), r => Assert.False(r.GetProperty("editable").GetBoolean())); // from configuration
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
@@ -269,5 +269,38 @@ public sealed class AlertsApiTests : IAsyncLifetime
         using var live = await admin.PostAsync("/api/alerts/rules/test", new { rule = rule with { metric = "temperature_celsius" }, minutes = 10 });
         Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, live.StatusCode);
         Assert.Contains("History does not keep 'temperature_celsius'", await live.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWatchedProcessThatStopsRunningFiresTheBuiltInRuleAfterFifteenSecondsAndResolvesWhenItIsBack()
+    {
+        var id = "watching-" + Guid.NewGuid().ToString("N")[..8];
+        using var call = HubFactory.IngestClientFor(withRules).Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { ProtocolVersion = 1, MachineId = id, Hostname = "h" } }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+        using var http = withRules.CreateClient();
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        async Task<JsonElement[]> SendAsync(ulong sequence, long offsetSeconds, uint nginx)
+        {
+            await call.RequestStream.WriteAsync(new AgentMessage
+            {
+                Sample = new Sample
+                {
+                    Sequence = sequence, TimestampUnixMs = t0 + (offsetSeconds * 1000),
+                    WatchedProcesses = { new WatchedProcessSample { Name = "nginx", Count = nginx }, new WatchedProcessSample { Name = "cron", Count = 1 } },
+                },
+            }).WithTimeout();
+            Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+            return [.. (await http.GetFromJsonAsync<JsonElement>("/api/alerts").WithTimeout()).EnumerateArray()
+                .Where(a => a.GetProperty("machineId").GetString() == id)];
+        }
+
+        Assert.Empty(await SendAsync(1, 0, nginx: 2));
+        Assert.Empty(await SendAsync(2, 1, nginx: 0)); // a restart takes a moment: not yet
+        var firing = Assert.Single(await SendAsync(3, 16, nginx: 0));
+        Assert.Equal(("process-not-running", "nginx", "Critical"), (firing.GetProperty("ruleId").GetString(), firing.GetProperty("instance").GetString(),
+            firing.GetProperty("severity").GetString()));
+        Assert.Empty(await SendAsync(4, 17, nginx: 1));
+        await call.RequestStream.CompleteAsync().WithTimeout();
     }
 }

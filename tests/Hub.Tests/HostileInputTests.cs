@@ -85,6 +85,24 @@ public sealed class HostileInputTests(HubFactory hub) : IClassFixture<HubFactory
         await AnotherAgentIsStillServedAsync();
     }
 
+    [Fact]
+    public async Task AWatchedProcessNameWithControlCharactersIsRefusedAndOtherAgentsCarryOn()
+    {
+        using var call = hub.CreateIngestClient().Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = Hello("watcher") }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
+
+        // An escape sequence in a name an alert would show: refused, since cleaning it would change what alerts match.
+        var sample = new Sample { Sequence = 1, TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        sample.WatchedProcesses.Add(new WatchedProcessSample { Name = "nginx\u001b[2J", Count = 1 });
+        await call.RequestStream.WriteAsync(new AgentMessage { Sample = sample }).WithTimeout();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WithTimeout());
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.StartsWith("Watched processes: Invalid name", refused.Status.Detail, StringComparison.Ordinal);
+        await AnotherAgentIsStillServedAsync();
+    }
+
     private static Hello Hello(string name) => new()
     {
         ProtocolVersion = 1,

@@ -72,6 +72,9 @@ internal sealed record AgentCommandLine(
           --top N              processes per sample, 0..100                        (TopProcesses)
           --disable A,B        collectors to switch off, e.g. gpu,containers      (DisabledCollectors)
           --tags A,B           this machine's tags, e.g. prod,team:web            (Tags)
+          --watch-processes A,B                                                    (WatchProcesses)
+                               processes to count in every sample, 0 when none runs,
+                               e.g. nginx,postgres
           --buffer-seconds N   keep unacknowledged samples this long, to replay    (BufferSeconds)
                                after a reconnect; 0..86400 s, default 900
           --ack-timeout N      leave a hub that acknowledges nothing for N s;      (AckTimeoutSeconds)
@@ -105,6 +108,7 @@ internal sealed record AgentCommandLine(
         ["--top"] = "Agent:TopProcesses",
         ["--disable"] = "Agent:DisabledCollectors",
         ["--tags"] = "Agent:Tags",
+        ["--watch-processes"] = "Agent:WatchProcesses",
         ["--buffer-seconds"] = "Agent:BufferSeconds",
         ["--ack-timeout"] = "Agent:AckTimeoutSeconds",
         ["--log-level"] = "Agent:LogLevel",

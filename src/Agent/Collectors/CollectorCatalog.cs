@@ -84,10 +84,20 @@ internal static class CollectorCatalog
     public static IEnumerable<Entry> Enabled(AgentPlatform platform, IReadOnlySet<string> disabled) =>
         All.Where(e => e.Platform == platform && !disabled.Contains(e.Name));
 
-    /// <summary>Makes this platform's enabled collectors.</summary>
+    /// <summary>Makes this platform's enabled collectors, the process collector counting the watched names.</summary>
     public static IMetricCollector[] Create(AgentOptions options, ILoggerFactory loggerFactory)
     {
         var paths = HostPaths.From(options);
-        return [.. Enabled(Current, options.DisabledCollectorSet).Select(e => e.Create(paths, loggerFactory))];
+        IMetricCollector[] collectors = [.. Enabled(Current, options.DisabledCollectorSet).Select(e => e.Create(paths, loggerFactory))];
+        var watched = options.WatchProcessNames;
+        if (watched.Count > 0)
+        {
+            foreach (var collector in collectors.OfType<IWatchesProcesses>())
+            {
+                collector.Watch(watched);
+            }
+        }
+
+        return collectors;
     }
 }

@@ -12,15 +12,15 @@ internal readonly record struct ProcessStat(
 /// <summary>The /proc/PID/status fields the agent uses.</summary>
 internal readonly record struct ProcessStatus(uint? EffectiveUid, uint? Threads);
 
-/// <summary>The busiest processes by CPU, and how many there are.</summary>
+/// <summary>The busiest processes by CPU, how many there are, and how many carry each watched name.</summary>
 /// <remarks>
 /// Every process costs one read of /proc/PID/stat per sample; status and cmdline are read only for the
 /// top N, because on a busy host those reads dominate the agent's own CPU use. The steady state allocates
 /// nothing per process: /proc is listed with readdir, each process's files stay open and are re-read with one
-/// pread into kept buffers (<see cref="ProcessFiles"/>), and names and command lines are reused while a
-/// process keeps them.
+/// pread into kept buffers (<see cref="ProcessFiles"/>), names and command lines are reused while a
+/// process keeps them, and watched names are counted from the stat text already read (comm), into kept counts.
 /// </remarks>
-internal sealed class ProcessCollector : IMetricCollector, IDisposable
+internal sealed class ProcessCollector : IMetricCollector, IDisposable, IWatchesProcesses
 {
     internal const int MaxNameChars = 64;
     internal const int MaxCommandLineChars = 256;
@@ -42,6 +42,7 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
     private bool _primed;
     private HostPaths _paths;
     private byte[] _procRoot = [];
+    private WatchedProcessCounter _watched = WatchedProcessCounter.None;
 
     public ProcessCollector(HostPaths paths, long clockTicksPerSecond = 0, ProcessFiles? files = null)
     {
@@ -103,8 +104,12 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
     /// <inheritdoc />
     public void Dispose() => _files.Dispose();
 
+    /// <inheritdoc />
+    public void Watch(IReadOnlyList<string> names) => _watched = WatchedProcessCounter.ForLinux(names);
+
     private void Collect(Sample sample, in CollectContext context, Span<byte> path)
     {
+        _watched.Reset();
         foreach (var pid in _pids)
         {
             // A process that exits between the directory listing and this read simply is not counted.
@@ -112,6 +117,12 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
                 || ParseStat(statText, out var rawName) is not { } parsed)
             {
                 continue;
+            }
+
+            // A zombie has exited (only its parent has not reaped it yet): it is not a running service.
+            if (!_watched.IsEmpty && parsed.State is not ('Z' or 'X'))
+            {
+                _watched.Count(rawName);
             }
 
             var stat = parsed with { Name = ReuseOrMakeName(_previous, parsed, rawName) };
@@ -122,6 +133,7 @@ internal sealed class ProcessCollector : IMetricCollector, IDisposable
         var previous = _previous;
         (_previous, _current) = (_current, _previous);
         sample.ProcessCount = (uint)_candidates.Count;
+        _watched.AddTo(sample);
         var wasPrimed = _primed;
         _primed = true;
         if (!wasPrimed || context.ElapsedSeconds <= 0 || context.TopProcesses <= 0)

@@ -27,7 +27,7 @@ internal static class AgentConfiguration
         nameof(AgentOptions.BufferSeconds), nameof(AgentOptions.AckTimeoutSeconds),
         nameof(AgentOptions.DisabledCollectors), nameof(AgentOptions.ProcRoot), nameof(AgentOptions.SysRoot),
         nameof(AgentOptions.EtcRoot), nameof(AgentOptions.HostRoot), nameof(AgentOptions.StateDirectory), nameof(AgentOptions.LogLevel),
-        nameof(AgentOptions.LogFormat), nameof(AgentOptions.Tags),
+        nameof(AgentOptions.LogFormat), nameof(AgentOptions.Tags), nameof(AgentOptions.WatchProcesses),
     ];
 
     private static readonly HashSet<string> s_keys = new(Keys, StringComparer.OrdinalIgnoreCase);
@@ -142,7 +142,54 @@ internal static class AgentConfiguration
             errors.Add(e.Message);
         }
 
+        options.WatchProcesses = ReadList(configuration, nameof(AgentOptions.WatchProcesses), errors) ?? options.WatchProcesses;
         return options;
+    }
+
+    /// <summary>
+    /// A list setting as one comma-separated value, whether its source gave one value ("Agent:WatchProcesses" =
+    /// "nginx,postgres": the file, the command line) or indexed keys ("Agent:WatchProcesses:0" = "nginx": how .NET
+    /// spells a list in the environment, <c>Agent__WatchProcesses__0</c>); null when no source gives it.
+    /// </summary>
+    /// <remarks>
+    /// The binder reads only the one value and would silently drop indexed keys. Sources are asked highest
+    /// precedence first, so indexed keys in the environment still lose to the command line and beat the file.
+    /// </remarks>
+    internal static string? ReadList(IConfiguration configuration, string key, List<string> errors)
+    {
+        var path = $"{AgentOptions.SectionName}:{key}";
+        if (configuration is not IConfigurationRoot root)
+        {
+            return configuration[path];
+        }
+
+        foreach (var provider in root.Providers.Reverse())
+        {
+            if (provider.TryGet(path, out var value))
+            {
+                return value;
+            }
+
+            var indexes = new SortedDictionary<int, string?>();
+            foreach (var child in provider.GetChildKeys([], path).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (!int.TryParse(child, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+                {
+                    errors.Add($"{key}: '{path}:{child}' is not a list entry; give a comma-separated value or {path}:0, {path}:1, ….");
+                    continue;
+                }
+
+                provider.TryGet($"{path}:{child}", out var entry);
+                indexes[index] = entry;
+            }
+
+            if (indexes.Count > 0)
+            {
+                return string.Join(',', indexes.Values);
+            }
+        }
+
+        return null;
     }
 
     private static string? ToText(JsonElement value) => value.ValueKind switch
@@ -151,7 +198,7 @@ internal static class AgentConfiguration
         JsonValueKind.Number => value.GetRawText(),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
-        // HubUrl, DisabledCollectors and Tags are comma-separated lists; a JSON list reads better in a file.
+        // HubUrl, DisabledCollectors, Tags and WatchProcesses are comma-separated lists; a JSON list reads better in a file.
         JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
             string.Join(',', value.EnumerateArray().Select(e => e.GetString())),
         _ => null,

@@ -74,6 +74,17 @@ internal static class AgentOptionsValidation
             errors.Add($"Tags: {tagProblem}");
         }
 
+        var watched = options.WatchProcessNames;
+        if (SysMon.Protocol.WatchedProcessNames.Problem(watched) is { } watchProblem)
+        {
+            errors.Add($"WatchProcesses: {watchProblem}");
+        }
+        else if (watched.Count > 0 && options.DisabledCollectorSet.Contains("processes"))
+        {
+            // The counts come from the processes collector: without it every sample would say "not watched".
+            errors.Add("WatchProcesses: the processes collector is switched off (DisabledCollectors), so watched processes would never be counted.");
+        }
+
         var known = CollectorCatalog.NamesFor(CollectorCatalog.Current).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var name in options.DisabledCollectorSet)
         {

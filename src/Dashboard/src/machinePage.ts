@@ -20,9 +20,9 @@ import {
   rangeLabel,
   type TimeRange,
 } from './history';
-import { ProcessTable } from './processTable';
+import { ProcessTable, watchedLabels } from './processTable';
 import { expectedIntervalMs, timeline } from './store';
-import type { Machine, Sample } from './types';
+import type { Machine, Sample, SampleBody } from './types';
 
 function card(title: string, col: string): { col: HTMLElement; body: HTMLElement } {
   const c = el('div', { class: col });
@@ -46,6 +46,8 @@ export class MachinePage {
   private readonly processes: ProcessTable;
   private readonly sensors: SensorsCard;
   private readonly processCount: HTMLElement;
+  /** The processes the agent is told to watch: green while running, red when none runs. */
+  private readonly watched: HTMLElement;
   private machineId = '';
   private machine: Machine | undefined;
   private latest: Sample | undefined;
@@ -129,8 +131,13 @@ export class MachinePage {
       [disk.col, this.disk],
     ]);
     this.processCount = el('div', { class: 'small sm-muted mb-2', 'data-testid': 'process-caption' });
+    this.watched = el('div', {
+      class: 'd-flex flex-wrap gap-1 mb-2',
+      'data-testid': 'watched-processes',
+      hidden: true,
+    });
     const tableBox = el('div', { class: 'table-responsive' });
-    proc.body.append(this.processCount, tableBox);
+    proc.body.append(this.processCount, this.watched, tableBox);
     this.processes = new ProcessTable(tableBox);
 
     this.element = el('div', { id: 'machine-page' });
@@ -198,6 +205,7 @@ export class MachinePage {
         ? `${formatCount(latest.processCount)} processes; top ${Math.min(10, latest.processes.length)} shown`
         : '',
     );
+    this.showWatched(latest?.watchedProcesses);
     this.renderLive();
   }
 
@@ -236,7 +244,28 @@ export class MachinePage {
     if (this.historyMode) {
       setText(this.processCount, 'Click a chart to see the top processes at that moment.');
       this.processes.update([]);
+      this.showWatched(undefined);
     }
+  }
+
+  private showWatched(watched: SampleBody['watchedProcesses']): void {
+    const labels = watchedLabels(watched);
+    const key = labels.map((l) => `${l.running}${l.text}`).join('\n');
+    if (this.watched.dataset.key === key) return; // unchanged: no DOM work at 1 Hz
+    this.watched.dataset.key = key;
+    this.watched.hidden = labels.length === 0;
+    this.watched.replaceChildren(
+      ...labels.map((l) =>
+        el(
+          'span',
+          {
+            class: `badge ${l.running ? 'text-bg-success' : 'text-bg-danger'}`,
+            'data-running': String(l.running),
+          },
+          l.text,
+        ),
+      ),
+    );
   }
 
   /** Shows the top processes of a past moment (history mode). */

@@ -1,6 +1,13 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { filterProcesses, nextSort, ProcessTable, renderProcessRows, sortProcesses } from './processTable';
+import {
+  filterProcesses,
+  nextSort,
+  ProcessTable,
+  renderProcessRows,
+  sortProcesses,
+  watchedLabels,
+} from './processTable';
 import type { ProcessSample } from './types';
 
 function proc(pid: number, name: string, cpuPercent: number, residentBytes: number): ProcessSample {
@@ -135,5 +142,22 @@ describe('ProcessTable', () => {
     const table = new ProcessTable(document.createElement('div'));
     expect(table.body.querySelectorAll('tr').length).toBe(1);
     expect(table.body.textContent).toBe('No process data');
+  });
+});
+
+describe('watchedLabels', () => {
+  it('names running processes with their count and the missing ones as not running, in order', () => {
+    expect(
+      watchedLabels([
+        { name: 'nginx', count: 3 },
+        { name: 'cron', count: 1 },
+        { name: 'postgres', count: 0 },
+      ]),
+    ).toEqual([
+      { text: 'nginx ×3', running: true },
+      { text: 'cron', running: true },
+      { text: 'postgres: not running', running: false },
+    ]);
+    expect(watchedLabels(undefined)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // direction); redraws with every rendered update. All agent strings go in via textContent.
 import { el, fillRows, setText } from './dom';
 import { formatBytes, formatCount, formatPercent } from './format';
-import type { ProcessSample } from './types';
+import type { ProcessSample, WatchedProcessSample } from './types';
 
 export type SortKey = 'cpu' | 'memory' | 'name' | 'pid';
 export type SortDir = 'asc' | 'desc';
@@ -186,4 +186,15 @@ export class ProcessTable {
     this.empty.hidden = shown.length > 0 || this.processes.length === 0;
     renderProcessRows(this.body, sortProcesses(shown, this.sort).slice(0, TOP_N));
   }
+}
+
+/** "nginx ×2" (running) or "postgres: not running", per watched name, in the agent's order. Pure. */
+export function watchedLabels(
+  watched: readonly WatchedProcessSample[] | undefined,
+): { text: string; running: boolean }[] {
+  return (watched ?? []).map((w) =>
+    w.count > 0
+      ? { text: w.count === 1 ? w.name : `${w.name} ×${w.count}`, running: true }
+      : { text: `${w.name}: not running`, running: false },
+  );
 }

@@ -132,6 +132,14 @@ export interface SampleBody {
   fans?: FanSample[];
   /** NVIDIA GPUs through NVML; empty without a driver */
   gpus?: GpuSample[];
+  /** one per name the agent watches (--watch-processes), count 0 when none runs (absent from older hubs) */
+  watchedProcesses?: WatchedProcessSample[];
+}
+
+/** sysmon.v1.WatchedProcessSample */
+export interface WatchedProcessSample {
+  name: string;
+  count: number;
 }
 
 /** sysmon.v1.TemperatureSample */

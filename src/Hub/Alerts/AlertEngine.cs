@@ -43,7 +43,7 @@ public sealed class AlertOptions
         return Channels;
     }
 
-    /// <summary>Adds <see cref="BuiltIn"/> (disk nearly full) to the configured rules.</summary>
+    /// <summary>Adds <see cref="BuiltIn"/> (disk nearly full, expected process not running, machine offline) to the configured rules.</summary>
     public bool BuiltInRules { get; set; } = true;
 
     /// <summary>No sample from a machine for this long fires the built-in machine-offline rule; 0 turns it off.</summary>
@@ -64,6 +64,12 @@ public sealed class AlertOptions
         {
             Id = "disk-nearly-full", Name = "Disk nearly full", Metric = "disk_used_percent",
             Threshold = 90, ClearThreshold = 85, ForSeconds = 300, Severity = Severity.Warning,
+        },
+        // Only machines whose agents watch processes report them, so this costs the others nothing.
+        new AlertRule
+        {
+            Id = "process-not-running", Name = "Expected process not running", Metric = AlertMetrics.WatchedProcessRunning,
+            Comparison = Comparison.Below, Threshold = 1, ForSeconds = 15, Severity = Severity.Critical,
         },
         .. OfflineAfterSeconds > 0
             ? new[]

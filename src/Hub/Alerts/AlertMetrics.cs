@@ -21,6 +21,9 @@ public static class AlertMetrics
     /// <summary>Not in samples: measured from the registry by the fleet's notifier hub, for the machine-offline rule.</summary>
     public const string SecondsSinceLastSample = "seconds_since_last_sample";
 
+    /// <summary>Per watched name; the process-not-running rule fires when it drops to 0.</summary>
+    public const string WatchedProcessRunning = "watched_process_count";
+
     private static IEnumerable<MetricValue> One(double value) => [new MetricValue("", value)];
 
     private static IEnumerable<MetricValue> None => [];
@@ -61,6 +64,8 @@ public static class AlertMetrics
             .Select(g => new MetricValue(GpuName(g), 100.0 * g.MemoryUsedBytes / g.MemoryTotalBytes)), InHistory: false),
         new AlertMetric("gpu_temperature_celsius", "GPU temperature, °C, per GPU", s => s.Gpus.Select(g => new MetricValue(GpuName(g), g.TemperatureCelsius)), InHistory: false),
         new AlertMetric("process_count", "processes on the host", s => One(s.ProcessCount), InHistory: false),
+        new AlertMetric(WatchedProcessRunning, "running processes with a name the agent watches (--watch-processes), per name",
+            s => s.WatchedProcesses.Select(w => new MetricValue(w.Name, w.Count)), InHistory: false),
         new AlertMetric(SecondsSinceLastSample, "seconds since the machine's last sample (checked every few seconds from the registry, not per sample)", _ => None,
             InHistory: false),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);

@@ -15,6 +15,15 @@ public static class EmbeddedAgentExtensions
         {
             return builder;
         }
+        // Checked here as a standalone agent checks them at start: otherwise every sample would be refused by this very hub.
+        if (Protocol.MachineTags.Problem(Protocol.MachineTags.Parse(options.Tags)) is { } tags)
+        {
+            throw new InvalidOperationException($"EmbeddedAgent:Tags: {tags}");
+        }
+        if (Protocol.WatchedProcessNames.Problem(Protocol.WatchedProcessNames.Parse(options.WatchProcesses)) is { } watched)
+        {
+            throw new InvalidOperationException($"EmbeddedAgent:WatchProcesses: {watched}");
+        }
         var hubUrl = string.IsNullOrWhiteSpace(options.HubUrl)
             ? LoopbackUrl(builder.Configuration["Kestrel:Endpoints:Grpc:Url"])
             : options.HubUrl;
@@ -33,6 +42,7 @@ public static class EmbeddedAgentExtensions
             agent.MachineId = options.MachineId;
             agent.Token = credential?.Secret;
             agent.Tags = options.Tags;
+            agent.WatchProcesses = options.WatchProcesses;
         });
         return builder;
     }

@@ -21,6 +21,7 @@ public static class AgentMessageRules
     public const int MaxGpus = 64;
     public const int MaxContainers = 1024;
     public const int MaxCollectors = 64;
+    public const int MaxWatchedProcesses = WatchedProcessNames.MaxCount;
 
     /// <summary>Returns why <paramref name="hello"/> is refused, or null; cleans its text fields in place.</summary>
     public static string? CheckHello(Hello hello)
@@ -86,6 +87,17 @@ public static class AgentMessageRules
         if (sample.FailedCollectors.Count > MaxCollectors)
         {
             return $"Too many failed collectors in a sample (at most {MaxCollectors}).";
+        }
+        if (sample.WatchedProcesses.Count > MaxWatchedProcesses)
+        {
+            return $"Too many watched processes in a sample (at most {MaxWatchedProcesses}).";
+        }
+        // Refused, not cleaned: a watched name is what alert rules match on, and a cleaned one would no longer match
+        // what the agent's operator configured. The agent applies the same rule at start.
+        if (sample.WatchedProcesses.Count > 0
+            && WatchedProcessNames.Problem([.. sample.WatchedProcesses.Select(w => w.Name)]) is { } watchProblem)
+        {
+            return $"Watched processes: {watchProblem}";
         }
         foreach (var fs in sample.Filesystems)
         {

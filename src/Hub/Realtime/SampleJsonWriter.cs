@@ -30,6 +30,7 @@ public static class SampleJsonWriter
     private static readonly JsonEncodedText Gpus = JsonEncodedText.Encode("gpus");
     private static readonly JsonEncodedText Containers = JsonEncodedText.Encode("containers");
     private static readonly JsonEncodedText FailedCollectors = JsonEncodedText.Encode("failedCollectors");
+    private static readonly JsonEncodedText WatchedProcesses = JsonEncodedText.Encode("watchedProcesses");
 
     public static void Write(Utf8JsonWriter w, string machineId, Sample s)
     {
@@ -167,6 +168,15 @@ public static class SampleJsonWriter
         foreach (var name in s.FailedCollectors)
         {
             w.WriteStringValue(name);
+        }
+        w.WriteEndArray();
+        w.WriteStartArray(WatchedProcesses);
+        foreach (var watched in s.WatchedProcesses)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", watched.Name);
+            w.WriteNumber("count", watched.Count);
+            w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();

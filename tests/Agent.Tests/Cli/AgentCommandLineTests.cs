@@ -43,6 +43,18 @@ public class AgentCommandLineTests
     }
 
     [Fact]
+    public void WatchProcessesMapToTheirKey()
+    {
+        var parsed = AgentCommandLine.Parse(["--watch-processes", "nginx,postgres"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal("nginx,postgres", parsed.Settings["Agent:WatchProcesses"]);
+        Assert.Equal("nginx", AgentCommandLine.Parse(["--watch-processes=nginx"]).Settings["Agent:WatchProcesses"]);
+        Assert.Contains("--watch-processes", AgentCommandLine.Usage, StringComparison.Ordinal);
+        Assert.Contains("(WatchProcesses)", AgentCommandLine.Usage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HostRootMapsToItsConfigurationKey()
     {
         var parsed = AgentCommandLine.Parse(["--host-root", "/host"]);
@@ -82,6 +94,7 @@ public class AgentCommandLineTests
     [InlineData("positional")]
     [InlineData("--config")]
     [InlineData("--check=yes")]
+    [InlineData("--watch-processes")]
     public void UnusableCommandLinesAreRejectedWithAReason(params string[] args)
     {
         var parsed = AgentCommandLine.Parse(args);

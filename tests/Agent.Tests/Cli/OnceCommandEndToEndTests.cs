@@ -22,6 +22,22 @@ public class OnceCommandEndToEndTests
     }
 
     [Fact]
+    public async Task ProcessesWatchedThroughIndexedEnvironmentVariablesAreCountedInTheSample()
+    {
+        // The way a container or a systemd unit would set a list; only the processes collector, on a fixture /proc.
+        var others = SysMon.Agent.Collectors.CollectorCatalog.NamesFor(SysMon.Agent.Collectors.CollectorCatalog.Current).Where(name => name != "processes");
+        var (exitCode, stdout, stderr) = await AgentExecutable.RunAsync(
+            ["--once", "--interval", "250", "--top", "0", "--proc-root", Fixtures.WatchedProcesses.ProcRoot, "--disable", string.Join(',', others)],
+            new Dictionary<string, string> { ["Agent__WatchProcesses__0"] = "nginx", ["Agent__WatchProcesses__1"] = "postgres" });
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
+        using var json = JsonDocument.Parse(stdout);
+        var watched = json.RootElement.GetProperty("sample").GetProperty("watchedProcesses").EnumerateArray()
+            .Select(w => (w.GetProperty("name").GetString(), w.GetProperty("count").GetUInt32()));
+        Assert.Equal([("nginx", 2U), ("postgres", 0U)], watched);
+    }
+
+    [Fact]
     public async Task AnUnknownSwitchExitsWithCodeTwoAndSaysWhy()
     {
         var (exitCode, _, stderr) = await RunAgentAsync("--frobnicate");

@@ -148,6 +148,57 @@ public class ProcessCollectorTests
     }
 
     [Fact]
+    public void WatchedNamesAreCountedInConfiguredOrderWithZeroForNoneRunning()
+    {
+        var collector = Create(Fixtures.WatchedProcesses);
+        collector.Watch(["nginx", "postgres"]);
+        var sample = new Sample();
+
+        collector.Collect(sample, new CollectContext(0, 10));
+
+        // 101 and 102; not the zombie 103, not nginx-debug; "Postgres" is another name (comm is case-sensitive).
+        Assert.Equal([("nginx", 2U), ("postgres", 0U)], sample.WatchedProcesses.Select(w => (w.Name, w.Count)));
+    }
+
+    [Fact]
+    public void AWatchedNameLongerThanFifteenCharactersMatchesTheCommLinuxCutItTo()
+    {
+        var collector = Create(Fixtures.WatchedProcesses);
+        collector.Watch(["gunicorn-worker-main", "gunicorn-worker", "gunicorn-worker-other"]);
+        var sample = new Sample();
+
+        collector.Collect(sample, new CollectContext(0, 10));
+
+        // The comm "gunicorn-worker" cannot tell the three apart, so each counts it.
+        Assert.Equal([("gunicorn-worker-main", 1U), ("gunicorn-worker", 1U), ("gunicorn-worker-other", 1U)],
+            sample.WatchedProcesses.Select(w => (w.Name, w.Count)));
+    }
+
+    [Fact]
+    public void WatchedCountsStartAgainInEverySample()
+    {
+        var collector = Create(Fixtures.WatchedProcesses);
+        collector.Watch(["nginx"]);
+        collector.Collect(new Sample(), new CollectContext(0, 10));
+        var sample = new Sample();
+
+        collector.Collect(sample, new CollectContext(1, 10));
+
+        Assert.Equal(2U, Assert.Single(sample.WatchedProcesses).Count);
+    }
+
+    [Fact]
+    public void WithNothingWatchedTheSampleHasNoWatchedProcesses()
+    {
+        var sample = new Sample();
+
+        Create(Fixtures.WatchedProcesses).Collect(sample, new CollectContext(0, 10));
+
+        Assert.Empty(sample.WatchedProcesses);
+        Assert.Equal(7U, sample.ProcessCount);
+    }
+
+    [Fact]
     public async Task CollectOnThisMachineFindsProcessesWithSaneValues()
     {
         var sample = await Live.CollectOverWindowAsync(new ProcessCollector(Live.Paths), topProcesses: 5,

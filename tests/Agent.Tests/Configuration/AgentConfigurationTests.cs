@@ -115,6 +115,94 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void WatchProcessesComeFromTheFileAsAListLikeTags()
+    {
+        var errors = new List<string>();
+
+        var settings = AgentConfiguration.ReadFile("""{"WatchProcesses": ["nginx", "postgres"]}""", "agent.json", errors);
+
+        Assert.Empty(errors);
+        Assert.Equal("nginx,postgres", settings["Agent:WatchProcesses"]);
+    }
+
+    [Fact]
+    public void WatchProcessesComeFromIndexedEnvironmentVariables()
+    {
+        // A prefix of this test's own, so the process-wide environment reaches no other test.
+        var prefix = $"SYSMON_TEST_{Guid.NewGuid():N}_";
+        string[] indexes = ["0", "1", "10"];
+        string[] names = ["nginx", "postgres", "redis-server"];
+        for (var i = 0; i < indexes.Length; i++)
+        {
+            Environment.SetEnvironmentVariable(prefix + "Agent__WatchProcesses__" + indexes[i], names[i]);
+        }
+
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables(prefix).Build();
+            var errors = new List<string>();
+
+            var options = AgentConfiguration.Bind(configuration, errors);
+
+            Assert.Empty(errors);
+            Assert.Equal(names, options.WatchProcessNames);
+            Assert.Empty(AgentConfiguration.UnknownKeys(configuration));
+        }
+        finally
+        {
+            foreach (var index in indexes)
+            {
+                Environment.SetEnvironmentVariable(prefix + "Agent__WatchProcesses__" + index, null);
+            }
+        }
+    }
+
+    [Fact]
+    public void IndexedWatchProcessesKeepThePrecedenceOfTheirSource()
+    {
+        var file = new Dictionary<string, string?> { ["Agent:WatchProcesses"] = "from-file" };
+        var environment = new Dictionary<string, string?> { ["Agent:WatchProcesses:0"] = "nginx", ["Agent:WatchProcesses:1"] = "postgres" };
+        var commandLine = new Dictionary<string, string?> { ["Agent:WatchProcesses"] = "haproxy" };
+        var errors = new List<string>();
+
+        var overFile = AgentConfiguration.Bind(
+            new ConfigurationBuilder().AddInMemoryCollection(file).AddInMemoryCollection(environment).Build(), errors);
+        var underCommandLine = AgentConfiguration.Bind(
+            new ConfigurationBuilder().AddInMemoryCollection(file).AddInMemoryCollection(environment).AddInMemoryCollection(commandLine).Build(), errors);
+
+        Assert.Empty(errors);
+        Assert.Equal("nginx,postgres", overFile.WatchProcesses);
+        Assert.Equal("haproxy", underCommandLine.WatchProcesses);
+    }
+
+    [Fact]
+    public void AWatchProcessesKeyThatIsNoListIndexIsAnError()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Agent:WatchProcesses:first"] = "nginx" })
+            .Build();
+        var errors = new List<string>();
+
+        AgentConfiguration.Bind(configuration, errors);
+
+        Assert.Contains("'Agent:WatchProcesses:first' is not a list entry", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheWatchProcessesSwitchOverridesTheFile()
+    {
+        var file = Path.Join(_directory, "agent.json");
+        File.WriteAllText(file, """{"WatchProcesses": ["from-file"]}""");
+        var builder = new ConfigurationBuilder();
+
+        var errors = AgentConfiguration.AddSources(builder, AgentCommandLine.Parse(["--config", file, "--watch-processes", "nginx,postgres"]), _ => null);
+        var options = AgentConfiguration.Bind(builder.Build(), errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(["nginx", "postgres"], options.WatchProcessNames);
+    }
+
+    [Fact]
     public void EverySettingOfAgentOptionsIsAKnownKey()
     {
         // The key list is written out for NativeAOT (no reflection there); this keeps it complete.

@@ -96,6 +96,67 @@ public class AgentOptionsValidationTests
     }
 
     [Theory]
+    [InlineData("nginx", null)]
+    [InlineData(" nginx , postgres ,nginx", null)]
+    [InlineData("Web Content,containerd-shim-runc-v2,ünïcode", null)]
+    [InlineData("", null)]
+    [InlineData("nginx,,postgres", "An empty name")]
+    [InlineData("nginx,", "An empty name")]
+    [InlineData("ng\u0007inx", "Invalid name 'ng\\u0007inx'")]
+    public void WatchProcessesFollowTheRuleTheHubApplies(string names, string? problem)
+    {
+        var options = Valid();
+        options.WatchProcesses = names;
+
+        var errors = AgentOptionsValidation.Validate(options);
+
+        if (problem is null)
+        {
+            Assert.Empty(errors);
+            return;
+        }
+        var error = Assert.Single(errors);
+        Assert.StartsWith("WatchProcesses: " + problem, error, StringComparison.Ordinal);
+        Assert.Contains("without control characters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TooManyOrTooLongWatchedNamesAreErrors()
+    {
+        var tooMany = Valid();
+        tooMany.WatchProcesses = string.Join(',', Enumerable.Range(0, 65).Select(i => $"p{i}"));
+        var tooLong = Valid();
+        tooLong.WatchProcesses = "nginx," + new string('x', 65);
+        var longest = Valid();
+        longest.WatchProcesses = string.Join(',', Enumerable.Range(0, 64).Select(i => $"{i}".PadLeft(64, 'p')));
+
+        Assert.StartsWith("WatchProcesses: 65 names: at most 64", Assert.Single(AgentOptionsValidation.Validate(tooMany)), StringComparison.Ordinal);
+        Assert.StartsWith("WatchProcesses: Invalid name 'xxx", Assert.Single(AgentOptionsValidation.Validate(tooLong)), StringComparison.Ordinal);
+        Assert.Empty(AgentOptionsValidation.Validate(longest));
+    }
+
+    [Fact]
+    public void WatchedNamesKeepTheirOrderWithoutDuplicates()
+    {
+        var options = Valid();
+        options.WatchProcesses = "postgres, nginx,postgres,Nginx";
+
+        Assert.Equal(["postgres", "nginx", "Nginx"], options.WatchProcessNames);
+        Assert.Empty(new AgentOptions().WatchProcessNames);
+    }
+
+    [Fact]
+    public void WatchingProcessesWithTheProcessesCollectorOffIsAnError()
+    {
+        var options = Valid();
+        options.WatchProcesses = "nginx";
+        options.DisabledCollectors = "gpu,Processes";
+
+        Assert.StartsWith("WatchProcesses: the processes collector is switched off",
+            Assert.Single(AgentOptionsValidation.Validate(options)), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("has space")]
     [InlineData("")]
     [InlineData("naïve")]

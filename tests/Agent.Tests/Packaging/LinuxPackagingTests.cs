@@ -39,7 +39,8 @@ public sealed class LinuxPackagingTests : IDisposable
         File.WriteAllText(token, "s3cret\n");
 
         var (exitCode, output) = await RunAsync("bash", Script, "--root", root, "--binary", AgentExecutable.Dll,
-            "--hub", "http://hub-a:5001, http://hub-b:5001", "--token-file", token, "--allow-plaintext", "--tags", "prod,team:web");
+            "--hub", "http://hub-a:5001, http://hub-b:5001", "--token-file", token, "--allow-plaintext", "--tags", "prod,team:web",
+            "--watch-processes", "nginx,postgres");
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
@@ -58,6 +59,7 @@ public sealed class LinuxPackagingTests : IDisposable
                 json.RootElement.GetProperty("HubUrl").EnumerateArray().Select(e => e.GetString()));
             Assert.True(json.RootElement.GetProperty("AllowPlaintext").GetBoolean(), "plain http:// to other hosts was chosen explicitly");
             Assert.Equal("prod,team:web", json.RootElement.GetProperty("Tags").GetString());
+            Assert.Equal("nginx,postgres", json.RootElement.GetProperty("WatchProcesses").GetString());
         }
 
         // The agent itself accepts the settings file the script wrote.
@@ -80,6 +82,22 @@ public sealed class LinuxPackagingTests : IDisposable
         Assert.False(File.Exists(Path.Join(root, "usr/local/bin/sysmon-agent")));
         Assert.False(File.Exists(Path.Join(root, "etc/systemd/system/sysmon-agent.service")));
         Assert.False(Directory.Exists(Path.Join(root, "etc/sysmon")));
+    }
+
+    [Theory]
+    [InlineData("nginx\",\"HubUrl\": \"http://evil:5001")]
+    [InlineData("nginx\\")]
+    [InlineData("nginx\npostgres")]
+    public async Task TheInstallScriptRefusesWatchedNamesThatCouldBreakOutOfTheSettingsFile(string names)
+    {
+        var root = Path.Join(_directory, "root");
+
+        var (exitCode, output) = await RunAsync("bash", Script, "--root", root, "--binary", AgentExecutable.Dll,
+            "--hub", "http://hub:5001", "--watch-processes", names);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--watch-processes takes", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Join(root, "etc/sysmon/agent.json")));
     }
 
     [Fact]

@@ -7,16 +7,17 @@ using SysMon.Protocol.V1;
 namespace SysMon.Agent.Platforms.MacOS;
 
 /// <summary>
-/// The busiest processes by CPU, and how many there are, from libproc: one PROC_PIDTASKALLINFO per process per
-/// sample (times, resident size, threads, start time); name, state and owner (PROC_PIDTBSDINFO) and the command
-/// line (KERN_PROCARGS2, else proc_pidpath) only for the top N.
+/// The busiest processes by CPU, how many there are, and how many carry each watched name, from libproc: one
+/// PROC_PIDTASKALLINFO per process per sample (times, resident size, threads, start time, and the name watched
+/// names are compared with); name, state and owner (PROC_PIDTBSDINFO) and the command line (KERN_PROCARGS2, else
+/// proc_pidpath) only for the top N.
 /// </summary>
 /// <remarks>
 /// Task info of another user's process needs root, which a LaunchDaemon has. Without it such processes are
 /// still counted (their BSD info is readable) but show no CPU time or memory.
 /// </remarks>
 [SupportedOSPlatform("macos")]
-internal sealed class MacProcessCollector : IMetricCollector
+internal sealed class MacProcessCollector : IMetricCollector, IWatchesProcesses
 {
     private readonly MachTimebase _timebase = MacNative.Timebase;
     private readonly byte[] _info = new byte[MacStructs.ProcTaskAllInfoSize];
@@ -30,15 +31,20 @@ internal sealed class MacProcessCollector : IMetricCollector
     private Dictionary<int, Details> _details = [];
     private Dictionary<int, Details> _nextDetails = [];
     private bool _primed;
+    private WatchedProcessCounter _watched = WatchedProcessCounter.None;
 
     /// <inheritdoc />
     public string Name => "processes";
+
+    /// <inheritdoc />
+    public void Watch(IReadOnlyList<string> names) => _watched = WatchedProcessCounter.ForMacOS(names);
 
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
     {
         _current.Clear();
         _candidates.Clear();
+        _watched.Reset();
         var count = MacNative.ListAllPids(ref _pids);
         for (var i = 0; i < count; i++)
         {
@@ -59,6 +65,12 @@ internal sealed class MacProcessCollector : IMetricCollector
                 continue; // exited since the listing
             }
 
+            // Both reads leave the BSD info at the start of _info. A zombie has exited: not a running service.
+            if (!_watched.IsEmpty && MacStructs.ParseBsdInfo(_info).Status != MacMetrics.StatusZombie)
+            {
+                _watched.CountUtf8(MacStructs.BsdInfoName(_info));
+            }
+
             _current[pid] = reading;
             _candidates.Add(new Candidate(reading, 0));
         }
@@ -66,6 +78,7 @@ internal sealed class MacProcessCollector : IMetricCollector
         var previous = _previous;
         (_previous, _current) = (_current, _previous);
         sample.ProcessCount = (uint)_candidates.Count;
+        _watched.AddTo(sample);
         var wasPrimed = _primed;
         _primed = true;
         if (!wasPrimed || context.ElapsedSeconds <= 0 || context.TopProcesses <= 0)

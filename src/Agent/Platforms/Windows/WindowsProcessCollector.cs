@@ -6,8 +6,9 @@ using SysMon.Protocol.V1;
 namespace SysMon.Agent.Platforms.Windows;
 
 /// <summary>
-/// The busiest processes by CPU, and how many there are. One NtQuerySystemInformation(SystemProcessInformation)
-/// call gives every process's times, working set, threads and image name.
+/// The busiest processes by CPU, how many there are, and how many carry each watched name. One
+/// NtQuerySystemInformation(SystemProcessInformation) call gives every process's times, working set, threads and
+/// image name.
 /// </summary>
 /// <remarks>
 /// Only the top N are opened (OpenProcess with PROCESS_QUERY_LIMITED_INFORMATION) for the owner's name (token
@@ -16,7 +17,7 @@ namespace SysMon.Agent.Platforms.Windows;
 /// steady state opens no process at all. The System Idle Process (pid 0) is not a process and is not counted.
 /// </remarks>
 [SupportedOSPlatform("windows")]
-internal sealed unsafe class WindowsProcessCollector : IMetricCollector
+internal sealed unsafe class WindowsProcessCollector : IMetricCollector, IWatchesProcesses
 {
     // Room for a few hundred processes; grown to what the kernel asks for, plus headroom for new processes.
     private const int InitialBufferBytes = 512 * 1024;
@@ -36,9 +37,13 @@ internal sealed unsafe class WindowsProcessCollector : IMetricCollector
     private Dictionary<int, Details> _nextDetails = [];
     private readonly Dictionary<string, string> _accountsBySid = new(StringComparer.Ordinal);
     private bool _primed;
+    private WatchedProcessCounter _watched = WatchedProcessCounter.None;
 
     /// <inheritdoc />
     public string Name => "processes";
+
+    /// <inheritdoc />
+    public void Watch(IReadOnlyList<string> names) => _watched = WatchedProcessCounter.ForWindows(names);
 
     /// <inheritdoc />
     public void Collect(Sample sample, in CollectContext context)
@@ -52,6 +57,7 @@ internal sealed unsafe class WindowsProcessCollector : IMetricCollector
 
         _current.Clear();
         _candidates.Clear();
+        _watched.Reset();
         foreach (var record in _records)
         {
             // A pid with another creation time is a new process that reuses the number: its whole CPU time is
@@ -61,10 +67,16 @@ internal sealed unsafe class WindowsProcessCollector : IMetricCollector
             _current[record.Pid] = new Known(record.CreateTime, record.BusyTicks, name);
             var delta = isKnown ? Counter.Delta(before.BusyTicks, record.BusyTicks) : record.BusyTicks;
             _candidates.Add(new Candidate(record, name, delta));
+            // No threads left means it has exited and only handles keep it listed: not a running service.
+            if (record.State != 'Z')
+            {
+                _watched.Count(name);
+            }
         }
 
         (_previous, _current) = (_current, _previous);
         sample.ProcessCount = (uint)_candidates.Count;
+        _watched.AddTo(sample);
         var wasPrimed = _primed;
         _primed = true;
         if (!wasPrimed || context.ElapsedSeconds <= 0 || context.TopProcesses <= 0)
