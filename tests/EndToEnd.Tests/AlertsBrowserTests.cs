@@ -62,9 +62,14 @@ public sealed partial class AlertsBrowserTests
         await page.GotoAsync(hub.WebUrl.ToString()).WithTimeout();
         var alert = page.GetByTestId("alerts-panel").Locator($"[data-alert=\"busy {machineId}\"]");
         await Assertions.Expect(alert).ToBeVisibleAsync(new() { Timeout = 20_000 }).WithTimeout();
+        await alert.GetByTestId("silence").ClickAsync().WithTimeout(); // an admin's action on the alert itself
+        await Assertions.Expect(alert).ToContainTextAsync("silenced").WithTimeout();
+        await page.ReloadAsync().WithTimeout(); // the hub says so too
+        await Assertions.Expect(alert).ToContainTextAsync("silenced", new() { Timeout = 20_000 }).WithTimeout();
 
         // Disabled, its alert resolves at the machine's next sample; deleted, it is gone.
         await page.GetByTestId("nav-alerts").ClickAsync().WithTimeout();
+        await Assertions.Expect(page.GetByTestId("silences")).ToContainTextAsync(machineId).WithTimeout();
         await row.GetByTestId("rule-toggle").ClickAsync().WithTimeout();
         await Assertions.Expect(row).ToContainTextAsync("off").WithTimeout();
         await Deadline.Until(async () => !await page.EvaluateAsync<bool>(

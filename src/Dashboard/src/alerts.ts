@@ -109,6 +109,7 @@ export class AlertsPanel {
   constructor(
     private readonly root: HTMLElement,
     private readonly hostname: (id: string) => string,
+    private readonly isAdmin: () => boolean = () => false,
   ) {
     const table = el('table', { class: 'table table-sm small mb-0 align-middle' });
     table.append(this.body);
@@ -165,6 +166,46 @@ export class AlertsPanel {
     return b;
   }
 
+  /** Admins silence this rule on this machine for an hour, from the alert itself (longer ones: the Alerts page). */
+  private silenceButton(a: Alert): HTMLElement {
+    const b = el(
+      'button',
+      { class: 'btn btn-sm btn-outline-secondary py-0', type: 'button', 'data-testid': 'silence' },
+      'Silence 1 h',
+    );
+    b.addEventListener('click', () => {
+      b.disabled = true;
+      post('api/alerts/silences', {
+        ruleId: a.ruleId,
+        machineId: a.machineId,
+        minutes: 60,
+        comment: 'silenced from the alert',
+      }).then(
+        () =>
+          this.show(
+            this.all.map((x) =>
+              x.ruleId === a.ruleId && x.machineId === a.machineId ? { ...x, silenced: true } : x,
+            ),
+          ),
+        () => {
+          b.disabled = false;
+        },
+      );
+    });
+    return b;
+  }
+
+  private actions(a: Alert): HTMLElement {
+    const box = el('div', { class: 'd-flex gap-1 justify-content-end' });
+    box.append(
+      a.acknowledgedBy
+        ? el('span', { class: 'text-body-secondary' }, `ack: ${a.acknowledgedBy}`)
+        : this.ackButton(a),
+    );
+    if (this.isAdmin() && !a.silenced) box.append(this.silenceButton(a));
+    return box;
+  }
+
   /** Off on pages that are not about machines (account, admin, the alerts page itself). */
   hide(): void {
     this.shown = false;
@@ -187,9 +228,7 @@ export class AlertsPanel {
           text: a.silenced ? 'silenced' : new Date(a.at).toLocaleString(),
           className: a.silenced ? 'text-body-secondary' : '',
         },
-        a.acknowledgedBy
-          ? { text: `ack: ${a.acknowledgedBy}`, className: 'text-body-secondary' }
-          : this.ackButton(a),
+        this.actions(a),
       ]),
       [],
     );
@@ -241,7 +280,10 @@ export class AlertsPage {
       ...this.rules.elements(),
       card(
         'Notification channels',
-        tableOf(['Channel', 'Kind', 'Last delivered', 'Last failure', 'Error', ''], this.channels),
+        tableOf(
+          ['Channel', 'Kind', 'Last delivered', 'Last failure', 'Error', 'Given up', ''],
+          this.channels,
+        ),
       ),
       card('Silences', tableOf(['Rule', 'Machine', 'Tag', 'Until', 'By', 'Comment', ''], this.silences)),
     ];
@@ -276,6 +318,11 @@ export class AlertsPage {
           when(c.lastSuccess),
           when(c.lastFailure),
           str(c.lastError, 300),
+          {
+            text: String(typeof c.failed === 'number' ? c.failed : 0),
+            className: typeof c.failed === 'number' && c.failed > 0 ? 'text-danger fw-semibold' : '',
+            title: 'messages given up after the last retry',
+          },
           this.testButton(str(c.id, 64)),
         ]),
         [],

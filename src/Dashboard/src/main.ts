@@ -66,8 +66,12 @@ if (firstRoute.page === 'fleet') {
 }
 
 // ---- who is looking ----
-const alertsPanel = new AlertsPanel(byId('alerts-panel'), (id) => machines.get(id)?.hostname || id);
 let isAdmin = false;
+const alertsPanel = new AlertsPanel(
+  byId('alerts-panel'),
+  (id) => machines.get(id)?.hostname || id,
+  () => isAdmin,
+);
 const sessionReady: Promise<Session | null> = loadSession().then(
   (s) => {
     if (s.kind === 'none') requireSignIn(s);

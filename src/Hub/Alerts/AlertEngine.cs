@@ -161,7 +161,8 @@ public sealed class AlertEngine(IOptions<AlertOptions> options, IAlertStore stor
     public Task ObserveAsync(string machineId, IReadOnlyCollection<string> tags, Sample sample) =>
         WithMachineAsync(machineId, tags, states => AlertEvaluator.Evaluate(Rules, machineId, tags, sample,
             key => states.TryGetValue(Field(key), out var entry) ? entry.State : null,
-            states.Count == 0 ? null : [.. states.Select(kv => (KeyOf(machineId, kv.Key), kv.Value.State))]));
+            // Lazy: Evaluate reads the states and returns its changes; they are applied after it returns.
+            states.Count == 0 ? null : states.Select(kv => (KeyOf(machineId, kv.Key), kv.Value.State))));
 
     /// <summary>
     /// Steps one rule with a value that does not come from a sample: how long a machine has been silent,
