@@ -26,6 +26,8 @@ chromium_bin >/dev/null || packages+=(chromium)
 command -v systemd-analyze >/dev/null || packages+=(systemd)
 # The GPU tests compile a stand-in NVML library from nvml.h's prototypes.
 command -v cc >/dev/null || packages+=(gcc)
+# The deployment tests validate docker-compose.yml offline (Debian's docker-compose needs no engine for `config`).
+command -v docker-compose >/dev/null || packages+=(docker-compose)
 ((${#packages[@]})) || exit 0
 
 if ! command -v apt-get >/dev/null; then

@@ -60,7 +60,9 @@ internal static class SystemInfo
         {
             ProtocolVersion = ProtocolVersion,
             MachineId = machineId,
-            Hostname = ReadTrimmed(paths.Proc("sys/kernel/hostname")) ?? Environment.MachineName,
+            Hostname = ChooseHostname(ReadTrimmed(paths.Proc("sys/kernel/hostname")) ?? Environment.MachineName,
+                paths.HostMountedIn ? ReadTrimmed(paths.Etc("hostname")) : null,
+                LinkTarget("/proc/self/ns/uts"), paths.HostMountedIn ? LinkTarget(paths.HostNamespaceProc("ns/uts")) : null),
             OsName = osName,
             OsVersion = osVersion,
             KernelVersion = ReadTrimmed(paths.Proc("sys/kernel/osrelease")) ?? string.Empty,
@@ -75,6 +77,29 @@ internal static class SystemInfo
             BootTimeUnixSeconds = procStat?.BootTimeUnixSeconds ?? 0,
             SampleIntervalMs = (uint)sampleIntervalMs,
         };
+    }
+
+    /// <summary>
+    /// The kernel's host name is the reader's UTS namespace's: in a container that is not given the host's
+    /// (Compose's <c>uts: host</c>, which older Compose versions do not know), it is the container's id. With
+    /// the host's / mounted in and the namespaces different, the host's /etc/hostname names it instead. Pure.
+    /// </summary>
+    internal static string ChooseHostname(string kernelHostname, string? hostEtcHostname, string? ownUtsNamespace, string? hostUtsNamespace) =>
+        !string.IsNullOrEmpty(hostEtcHostname) && ownUtsNamespace is not null && hostUtsNamespace is not null
+            && ownUtsNamespace != hostUtsNamespace
+            ? hostEtcHostname
+            : kernelHostname;
+
+    private static string? LinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>NAME and VERSION (or VERSION_ID) of os-release(5); values may be quoted.</summary>

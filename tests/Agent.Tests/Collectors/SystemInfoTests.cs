@@ -72,4 +72,13 @@ public class SystemInfoTests
         Assert.True(hello.MemoryTotalBytes > 0);
         Assert.True(hello.BootTimeUnixSeconds > 0 && hello.BootTimeUnixSeconds <= DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
+
+    [Theory]
+    [InlineData("3f2a9c1b7d4e", "web-7", "uts:[4026532201]", "uts:[4026531838]", "web-7")] // a container of its own: the host's file
+    [InlineData("web-7", "web-7.old", "uts:[4026531838]", "uts:[4026531838]", "web-7")] // the host's namespace (uts: host): the kernel's
+    [InlineData("web-7", null, "uts:[4026532201]", "uts:[4026531838]", "web-7")] // no host file: the kernel's
+    [InlineData("web-7", "other", null, "uts:[4026531838]", "web-7")] // namespaces unknown: the kernel's
+    public void AContainerWithoutTheHostsUtsNamespaceNamesTheHostFromItsEtcHostname(
+        string kernel, string? etc, string? own, string? host, string expected) =>
+        Assert.Equal(expected, SystemInfo.ChooseHostname(kernel, etc, own, host));
 }
