@@ -10,7 +10,13 @@
 //   and then drops (or hands over) every connection is not hammered.
 // - The server does not restore group membership after a reconnect, so every machine in
 //   `subscribed` is re-subscribed in onreconnected and after every fresh start.
-import { type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
+import {
+  HttpTransportType,
+  type HubConnection,
+  HubConnectionBuilder,
+  HubConnectionState,
+  LogLevel,
+} from '@microsoft/signalr';
 import { parseFleetBatch } from './fleet';
 import type { ConnectionState, FleetEntry, HubMethod, Sample, SampleKind } from './types';
 
@@ -70,7 +76,13 @@ export class MonitorHub {
     this.connection =
       options.connection ??
       new HubConnectionBuilder()
-        .withUrl(options.url ?? new URL('hubs/monitor', document.baseURI).href)
+        // WebSockets straight away, without the negotiate round trip: negotiation is a separate request
+        // that a load balancer without sticky sessions may send to another hub than the WebSocket,
+        // which then does not know the connection. Any hub accepts a WebSocket on its own.
+        .withUrl(options.url ?? new URL('hubs/monitor', document.baseURI).href, {
+          skipNegotiation: true,
+          transport: HttpTransportType.WebSockets,
+        })
         .withAutomaticReconnect()
         .configureLogging(LogLevel.Warning)
         .build();
