@@ -27,8 +27,8 @@ internal static partial class AgentLog
     [LoggerMessage(14, LogLevel.Debug, "Hub acknowledged samples up to {Sequence}.", EventName = "Ack")]
     public static partial void Acked(ILogger logger, ulong sequence);
 
-    [LoggerMessage(15, LogLevel.Information, "Hub settings applied: sample interval {IntervalMs} ms, top {TopProcesses} processes.", EventName = "Settings")]
-    public static partial void SettingsApplied(ILogger logger, int intervalMs, int topProcesses);
+    [LoggerMessage(15, LogLevel.Information, "Hub settings applied: sample interval {IntervalMs} ms, top {TopProcesses} processes, protocol {ProtocolMajor}.{ProtocolMinor}.", EventName = "Settings")]
+    public static partial void SettingsApplied(ILogger logger, int intervalMs, int topProcesses, uint protocolMajor, uint protocolMinor);
 
     [LoggerMessage(16, LogLevel.Information, "No hub URL configured; the agent will not stream samples.", EventName = "StreamingDisabled")]
     public static partial void StreamingDisabled(ILogger logger);

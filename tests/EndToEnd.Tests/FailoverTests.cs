@@ -175,6 +175,55 @@ public sealed class FailoverTests
             await redis.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// A rolling upgrade as Kubernetes does it: each hub in turn stopped with SIGTERM and replaced by a new
+    /// one on the same address, while an agent streams. History of the whole roll has no hole.
+    /// </summary>
+    [Fact]
+    public async Task RollingEveryHubOneAtATimeDropsNoSample()
+    {
+        var (redis, a, b) = await StartFleetAsync("roll");
+        HubProcess? a2 = null;
+        HubProcess? b2 = null;
+        try
+        {
+            var agentId = NewId("roll");
+            await using var agent = AgentProcess.Start(agentId, [a.GrpcUrl, b.GrpcUrl]);
+            var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            async Task<long> LatestStoredAsync(HubProcess hub) =>
+                (await HistoryTimestampsAsync(hub, agentId, startedAt - 60_000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1_000)).DefaultIfEmpty(0).Max();
+            await Deadline.Until(async () => await LatestStoredAsync(b) > startedAt + 3_000, "the agent streams", TimeSpan.FromSeconds(60));
+
+            // Hub A is replaced: stopped, then started again on its address (a new pod behind the same Service).
+            Assert.Equal(0, await a.Process.TerminateAsync(TimeSpan.FromSeconds(20)));
+            var aStopped = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            a2 = await HubProcess.StartAsync("roll-a2", redis.ConnectionString, webPort: a.WebUrl.Port, grpcPort: a.GrpcUrl.Port);
+            await Deadline.Until(async () => await LatestStoredAsync(a2) > aStopped + 2_000, "samples are stored after hub A stopped");
+
+            // Then hub B, the same way.
+            Assert.Equal(0, await b.Process.TerminateAsync(TimeSpan.FromSeconds(20)));
+            var bStopped = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            b2 = await HubProcess.StartAsync("roll-b2", redis.ConnectionString, webPort: b.WebUrl.Port, grpcPort: b.GrpcUrl.Port);
+            await Deadline.Until(async () => await LatestStoredAsync(b2) > bStopped + 3_000, "samples are stored after hub B stopped");
+
+            var to = bStopped + 2_000;
+            var timestamps = await HistoryTimestampsAsync(b2, agentId, startedAt, to).WithTimeout();
+            startedAt = timestamps[0]; // from the agent's first sample (it takes a few seconds to start)
+            // One tick a starved agent skips on a loaded two-core host is two intervals; a roll must not lose more.
+            Assert.True(WidestGapMs(timestamps, startedAt, to) <= 2_600,
+                $"gap of {WidestGapMs(timestamps, startedAt, to)} ms in history across the roll (A stopped at {aStopped - startedAt} ms, B at {bStopped - startedAt} ms): "
+                + string.Join(", ", timestamps.Select(t => t - startedAt)) + $"\n{agent}");
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            await b.DisposeAsync();
+            if (a2 is not null) await a2.DisposeAsync();
+            if (b2 is not null) await b2.DisposeAsync();
+            await redis.DisposeAsync();
+        }
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

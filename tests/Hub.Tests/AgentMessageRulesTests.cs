@@ -37,8 +37,39 @@ public class AgentMessageRulesTests
         var problem = AgentMessageRules.CheckHello(hello);
 
         Assert.NotNull(problem);
-        Assert.Contains("2", problem, StringComparison.Ordinal);
-        Assert.Contains("version 1", problem, StringComparison.Ordinal);
+        Assert.Contains("2.0", problem, StringComparison.Ordinal);
+        Assert.Contains($"speaks 1.{SysMon.Protocol.ProtocolVersion.Minor}", problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>Agents one minor version older or newer than the hub work; further apart, the message says which side to upgrade.</summary>
+    [Theory]
+    [InlineData(3u, "upgrade the agent")]
+    [InlineData(4u, null)]
+    [InlineData(5u, null)]
+    [InlineData(6u, null)]
+    [InlineData(7u, "upgrade this hub first")]
+    public void AgentsOneMinorVersionApartAreAcceptedAndFurtherOnesAreToldWhatToUpgrade(uint agentMinor, string? problem)
+    {
+        // A hub at 1.5, so that "two older" exists whatever this build's minor version is.
+        var result = SysMon.Protocol.ProtocolVersion.Problem(1, agentMinor, 1, 5, "agent", "hub");
+        if (problem is null)
+        {
+            Assert.Null(result);
+        }
+        else
+        {
+            Assert.Contains(problem, result, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AnAgentThatPredatesMinorVersionsAndOneAVersionAheadAreBothAccepted()
+    {
+        var old = ValidHello(); // protocol_minor absent: 1.0
+        var next = ValidHello();
+        next.ProtocolMinor = SysMon.Protocol.ProtocolVersion.Minor + 1;
+        Assert.Null(AgentMessageRules.CheckHello(old));
+        Assert.Null(AgentMessageRules.CheckHello(next));
     }
 
     [Fact]

@@ -44,6 +44,8 @@ public sealed class IngestTests(HubFactory hub) : IClassFixture<HubFactory>
         var settings = await NextAsync(call.ResponseStream);
         Assert.Equal(2000U, settings.Settings.SampleIntervalMs);
         Assert.Equal(7U, settings.Settings.TopProcesses);
+        // The hello says 1.0 (NewHello sets no minor version): both sides speak the older one.
+        Assert.Equal((1U, 0U), (settings.Settings.ProtocolVersion, settings.Settings.ProtocolMinor));
 
         for (ulong sequence = 1; sequence <= 3; sequence++)
         {

@@ -12,14 +12,14 @@ internal readonly record struct CpuInfo(string Model, uint LogicalCores, uint Ph
 internal static class SystemInfo
 {
     /// <summary>Version 1 of protos/sysmon/v1/monitor.proto.</summary>
-    public const uint ProtocolVersion = 1;
+    public const uint ProtocolVersion = SysMon.Protocol.ProtocolVersion.Major;
 
     /// <summary>The agent's informational version without the "+commit" build metadata.</summary>
     public static string AgentVersion { get; } = ReadAgentVersion();
 
     /// <summary>What <c>--version</c> prints: version, platform, and whether this is the native (AOT) build.</summary>
     public static string VersionLine { get; } = string.Create(CultureInfo.InvariantCulture,
-        $"sysmon-agent {AgentVersion} ({CollectorCatalog.PlatformName(CollectorCatalog.Current)}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}, {(System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? ".NET " + Environment.Version : "NativeAOT")}, protocol {ProtocolVersion})");
+        $"sysmon-agent {AgentVersion} ({CollectorCatalog.PlatformName(CollectorCatalog.Current)}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}, {(System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported ? ".NET " + Environment.Version : "NativeAOT")}, protocol {ProtocolVersion}.{SysMon.Protocol.ProtocolVersion.Minor})");
 
     /// <summary>
     /// The hello for this platform: identity, hardware summary, and which collectors run.
@@ -59,6 +59,7 @@ internal static class SystemInfo
         return new Hello
         {
             ProtocolVersion = ProtocolVersion,
+            ProtocolMinor = SysMon.Protocol.ProtocolVersion.Minor,
             MachineId = machineId,
             Hostname = ChooseHostname(ReadTrimmed(paths.Proc("sys/kernel/hostname")) ?? Environment.MachineName,
                 paths.HostMountedIn ? ReadTrimmed(paths.Etc("hostname")) : null,

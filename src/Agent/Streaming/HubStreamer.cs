@@ -469,7 +469,9 @@ internal sealed class HubStreamer : BackgroundService
             _sampler.TopProcesses = (int)Math.Min(settings.TopProcesses, AgentOptions.MaxTopProcesses);
         }
 
-        AgentLog.SettingsApplied(_logger, Volatile.Read(ref _sampleIntervalMs), _sampler.TopProcesses);
+        // A hub that predates versions sends none: it speaks 1.0.
+        AgentLog.SettingsApplied(_logger, Volatile.Read(ref _sampleIntervalMs), _sampler.TopProcesses,
+            settings.ProtocolVersion == 0 ? 1 : settings.ProtocolVersion, settings.ProtocolMinor);
     }
 
     private readonly record struct ConnectionEnd(ConnectionOutcome Outcome, string Reason, bool Answered);

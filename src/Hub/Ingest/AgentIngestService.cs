@@ -48,7 +48,7 @@ public sealed class AgentIngestService(
         if (hello.Probe)
         {
             // `sysmon-agent --check`: the hello passed every rule; answer as to a real agent, register nothing.
-            await responseStream.WriteAsync(new HubMessage { Settings = SettingsFor(settings) }, context.CancellationToken);
+            await responseStream.WriteAsync(new HubMessage { Settings = SettingsFor(settings, hello) }, context.CancellationToken);
             logger.LogInformation("Agent {MachineId} ({Hostname}) checked in from {Peer} (probe; not registered)",
                 hello.MachineId, hello.Hostname, context.Peer);
             return;
@@ -62,8 +62,8 @@ public sealed class AgentIngestService(
         var cancellationToken = session.Aborted;
         sessions.Add(session);
         metrics.AgentConnected();
-        logger.LogInformation("Agent {MachineId} ({Hostname}, agent {AgentVersion}) connected from {Peer}",
-            hello.MachineId, hello.Hostname, hello.AgentVersion, context.Peer);
+        logger.LogInformation("Agent {MachineId} ({Hostname}, agent {AgentVersion}, protocol {ProtocolMajor}.{ProtocolMinor}) connected from {Peer}",
+            hello.MachineId, hello.Hostname, hello.AgentVersion, hello.ProtocolVersion, hello.ProtocolMinor, context.Peer);
 
         var queue = Channel.CreateBounded<Sample>(new BoundedChannelOptions(Math.Max(1, settings.IngestQueueLength))
         {
@@ -90,7 +90,7 @@ public sealed class AgentIngestService(
             {
                 await session.SendAsync(new HubMessage { Credential = new Credential { Token = issuedCredential } });
             }
-            await session.SendAsync(new HubMessage { Settings = SettingsFor(settings) });
+            await session.SendAsync(new HubMessage { Settings = SettingsFor(settings, hello) });
             writer = WriteAsync(hello, session, queue.Reader, cancellationToken);
             while (true)
             {
@@ -178,10 +178,12 @@ public sealed class AgentIngestService(
         }
     }
 
-    private static Settings SettingsFor(HubOptions settings) => new()
+    private static Settings SettingsFor(HubOptions settings, Hello hello) => new()
     {
         SampleIntervalMs = (uint)settings.EffectiveSampleIntervalMs,
         TopProcesses = (uint)Math.Clamp(settings.TopProcesses, 0, 100),
+        ProtocolVersion = Protocol.ProtocolVersion.Major,
+        ProtocolMinor = Protocol.ProtocolVersion.Agreed(hello.ProtocolMinor),
     };
 
     /// <summary>The stream's single writer: store, publish, acknowledge, in order.</summary>

@@ -11,7 +11,6 @@ namespace SysMon.Hub.Ingest;
 /// </summary>
 public static class AgentMessageRules
 {
-    public const uint ProtocolVersion = 1;
     public const int MaxShortText = 256;     // hostnames, OS names, process names, mount points
     public const int MaxCommandLine = 1024;  // the agent truncates to 256; room for future agents, not for abuse
     public const int MaxCores = 4096;
@@ -26,9 +25,9 @@ public static class AgentMessageRules
     /// <summary>Returns why <paramref name="hello"/> is refused, or null; cleans its text fields in place.</summary>
     public static string? CheckHello(Hello hello)
     {
-        if (hello.ProtocolVersion != ProtocolVersion)
+        if (Protocol.ProtocolVersion.Problem(hello.ProtocolVersion, hello.ProtocolMinor, "agent", "hub") is { } version)
         {
-            return $"Unsupported protocol version {hello.ProtocolVersion}; this hub speaks version {ProtocolVersion}.";
+            return version;
         }
         if (!MachineId.IsValid(hello.MachineId))
         {

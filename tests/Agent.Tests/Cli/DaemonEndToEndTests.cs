@@ -17,7 +17,7 @@ public sealed class DaemonEndToEndTests : IDisposable
         var (exitCode, stdout, _) = await AgentExecutable.RunAsync(["--version"]);
 
         Assert.Equal(0, exitCode);
-        Assert.Matches(@"^sysmon-agent \d+\.\d+\.\d+ \(linux-\w+, .+, protocol 1\)\s*$", stdout);
+        Assert.Matches(@"^sysmon-agent \d+\.\d+\.\d+ \(linux-\w+, .+, protocol 1\.\d+\)\s*$", stdout);
     }
 
     [Fact]

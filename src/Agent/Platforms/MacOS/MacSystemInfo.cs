@@ -16,6 +16,7 @@ internal static class MacSystemInfo
         return new Hello
         {
             ProtocolVersion = SystemInfo.ProtocolVersion,
+            ProtocolMinor = SysMon.Protocol.ProtocolVersion.Minor,
             MachineId = machineId,
             Hostname = MacNative.TrySysctlString("kern.hostname\0"u8) is { Length: > 0 } host ? host : Environment.MachineName,
             OsName = "macOS",

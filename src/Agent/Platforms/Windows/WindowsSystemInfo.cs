@@ -40,6 +40,7 @@ internal static unsafe class WindowsSystemInfo
         return new Hello
         {
             ProtocolVersion = SystemInfo.ProtocolVersion,
+            ProtocolMinor = SysMon.Protocol.ProtocolVersion.Minor,
             MachineId = machineId,
             Hostname = Environment.MachineName,
             OsName = WindowsHostFacts.ProductName(productName, build),
