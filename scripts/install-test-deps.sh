@@ -28,6 +28,14 @@ command -v systemd-analyze >/dev/null || packages+=(systemd)
 command -v cc >/dev/null || packages+=(gcc)
 # The deployment tests validate docker-compose.yml offline (Debian's docker-compose needs no engine for `config`).
 command -v docker-compose >/dev/null || packages+=(docker-compose)
+# The load balancer tests run deploy/nginx/nginx.conf with a real nginx (Debian's lives in /usr/sbin, off a user's PATH).
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || packages+=(nginx)
+# kubectl (1.27+, for kustomize components) renders k8s/ offline. The machine image brings it; Debian's own
+# kubernetes-client is 1.20, too old, so a machine without it is told where to get it instead.
+if ! command -v kubectl >/dev/null; then
+  echo "Missing: kubectl 1.27 or newer (https://kubernetes.io/docs/tasks/tools/); the Kubernetes manifest tests need it." >&2
+  exit 1
+fi
 ((${#packages[@]})) || exit 0
 
 if ! command -v apt-get >/dev/null; then
@@ -47,4 +55,4 @@ echo "Installing ${packages[*]} from the distribution's packages..."
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-# Debian's package may start a system redis on 6379; the tests start their own on free ports.
+# Debian's packages may start a system redis on 6379 and an nginx on 80; the tests start their own on free ports.

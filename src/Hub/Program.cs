@@ -2,6 +2,7 @@ using SysMon.Hub.Accounts;
 using SysMon.Hub.Extensions;
 using SysMon.Hub.Security;
 
+if (args is [SysMon.Hub.Cli.HealthCheckCommand.Name, ..]) return await SysMon.Hub.Cli.HealthCheckCommand.RunAsync(args, Console.Out, Console.Error);
 var builder = WebApplication.CreateBuilder(args);
 if (args.FirstOrDefault() == CredentialsCommand.Name)
 {
