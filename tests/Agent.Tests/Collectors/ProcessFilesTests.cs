@@ -264,8 +264,11 @@ public sealed class ProcessFilesTests : IDisposable
             ?? throw new InvalidOperationException("sleep did not start.");
         _children.Add(child);
         // Process.Start returns after fork; wait until the child has exec'd sleep, or its stat names the test host.
+        // The kernel names the process during exec before it sets up the new arguments, so for a moment stat says
+        // "(sleep)" while cmdline is still empty: wait for both.
         var deadline = DateTime.UtcNow + s_timeout;
-        while (!File.ReadAllText($"/proc/{child.Id}/stat").Contains("(sleep)", StringComparison.Ordinal))
+        while (!File.ReadAllText($"/proc/{child.Id}/stat").Contains("(sleep)", StringComparison.Ordinal)
+            || File.ReadAllText($"/proc/{child.Id}/cmdline").Length == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "The child never became sleep.");
             Thread.Sleep(10);
