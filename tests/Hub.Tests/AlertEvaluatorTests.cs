@@ -121,40 +121,18 @@ public sealed class AlertEvaluatorTests
         Assert.Equal("cpu1", transitions.Single(t => t.RuleId == "core").Instance);
     }
 
-    /// <summary>Runs samples through the rules, keeping states as the engine does; returns every transition.</summary>
-    private static List<AlertTransition> Run(IReadOnlyList<AlertRule> rules, IReadOnlyCollection<string> tags, params Sample[] samples)
-    {
-        var states = new Dictionary<AlertKey, AlertState>();
-        var all = new List<AlertTransition>();
-        foreach (var sample in samples)
-        {
-            var (changes, transitions) = AlertEvaluator.Evaluate(rules, "m1", tags, sample, states.GetValueOrDefault,
-                [.. states.Select(kv => (kv.Key, kv.Value))]);
-            foreach (var (key, state) in changes)
-            {
-                if (state is null)
-                {
-                    states.Remove(key);
-                }
-                else
-                {
-                    states[key] = state;
-                }
-            }
-            all.AddRange(transitions);
-        }
-        return all;
-    }
-
     [Fact]
     public void AFilesystemUnmountedWhileFullResolvesOnceItHasBeenGoneLongerThanACollectorHiccup()
     {
         var full = new AlertRule { Id = "full", Name = "Disk full", Metric = "disk_used_percent", Threshold = 90 };
 
-        var transitions = Run([full], [],
+        // Replayed as the engine evaluates: states kept between samples.
+        var (transitions, _) = AlertBacktest.Replay(full, "m1", [],
+        [
             Disks(T0, ("/", 50), ("/mnt/usb", 99)),
             Disks(T0.AddSeconds(60), ("/", 50)), // gone for a minute: a failed read looks the same, so keep firing
-            Disks(T0.AddSeconds(121), ("/", 50)));
+            Disks(T0.AddSeconds(121), ("/", 50)),
+        ]);
 
         Assert.Equal([(TransitionKind.Fired, "/mnt/usb", T0), (TransitionKind.Resolved, "/mnt/usb", T0.AddSeconds(121))],
             transitions.Select(t => (t.Kind, t.Instance, t.At)));
