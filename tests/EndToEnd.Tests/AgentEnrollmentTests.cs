@@ -46,6 +46,8 @@ public sealed class AgentEnrollmentTests
             {
                 await Deadline.Until(async () => await IsListedOnlineAsync(b, machineId), "the enrolled agent is online, seen from the other hub", TimeSpan.FromSeconds(30));
                 var credentialFile = Path.Combine(state.FullName, "credential");
+                // The hub lists the machine as soon as it streams; the agent writes the credential it was handed alongside.
+                await Deadline.Until(() => File.Exists(credentialFile), "the agent keeps its credential");
                 Assert.StartsWith("smc_", (await File.ReadAllTextAsync(credentialFile)).Trim(), StringComparison.Ordinal);
                 if (!OperatingSystem.IsWindows())
                 {
