@@ -5,8 +5,9 @@
 // Test hooks: [data-testid="rules"] rows [data-rule="<id>"]; [data-testid="rule-form"] with inputs
 // named as the API's fields; [data-testid="rule-test"], [data-testid="rule-save"];
 // [data-testid="backtest"] (summary) and [data-testid="backtest-rows"].
+import { cappedText } from './coerce';
 import { card, el, fillRows, tableOf } from './dom';
-import { formatDuration } from './format';
+import { formatAlertValue, formatDuration } from './format';
 import { ApiError, del, getJson, post } from './session';
 
 export interface Rule {
@@ -36,7 +37,7 @@ export interface Metric {
   inHistory: boolean;
 }
 
-const str = (v: unknown, max = 256): string => (typeof v === 'string' ? v.slice(0, max) : '');
+const str = (v: unknown, max = 256): string => cappedText(v, max);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** One rule from the API; null for anything that is not one. Pure. */
@@ -240,7 +241,6 @@ export class RulesCard {
     min: 1,
     'aria-label': 'minutes of history to test against',
   });
-  private metrics: Metric[] = [];
 
   constructor(
     private readonly isAdmin: () => boolean,
@@ -279,8 +279,8 @@ export class RulesCard {
 
   private fillMetrics(metrics: Metric[]): void {
     const select = this.inputs.get('metric');
-    if (!(select instanceof HTMLSelectElement) || metrics.length === 0 || this.metrics.length > 0) return;
-    this.metrics = metrics;
+    // Filled once: the list is the hub's and does not change while it runs.
+    if (!(select instanceof HTMLSelectElement) || metrics.length === 0 || select.options.length > 0) return;
     select.replaceChildren(
       ...metrics.map((m) =>
         el('option', { value: m.name, title: m.description }, m.inHistory ? m.name : `${m.name} (live only)`),
@@ -386,7 +386,7 @@ export class RulesCard {
               t.kind === 'Fired' ? 'would fire' : 'would resolve',
               t.machineId,
               t.instance,
-              Number.isNaN(t.value) ? '' : t.value.toFixed(Math.abs(t.value) < 10 ? 2 : 1),
+              formatAlertValue(t.value),
             ]),
           [],
         );

@@ -5,7 +5,9 @@
 // Test hooks: [data-testid="alerts-panel"] with rows [data-alert="<ruleId> <machineId>"];
 // [data-testid="alert-history"] rows; [data-testid="silence-form"]; [data-testid="silences"].
 import { RulesCard } from './alertRules';
+import { cappedText } from './coerce';
 import { card, el, fillRows, showMessage, tableOf } from './dom';
+import { formatAlertValue } from './format';
 import { ApiError, del, getJson, post } from './session';
 
 export interface Alert {
@@ -32,7 +34,7 @@ export interface Silence {
   comment: string;
 }
 
-const str = (v: unknown, max = 256): string => (typeof v === 'string' ? v.slice(0, max) : '');
+const str = (v: unknown, max = 256): string => cappedText(v, max);
 
 /** One alert or event from the API; null for anything that is not one. Pure. */
 export function parseAlert(raw: unknown): Alert | null {
@@ -87,10 +89,6 @@ export function alertsCsv(events: readonly Alert[]): string {
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-function valueText(a: Alert): string {
-  return Number.isNaN(a.value) ? '' : a.value.toFixed(Math.abs(a.value) < 10 ? 2 : 1);
 }
 
 function badge(a: Alert): HTMLElement {
@@ -223,7 +221,7 @@ export class AlertsPanel {
         a.ruleName,
         { text: this.hostname(a.machineId), title: a.machineId },
         a.instance,
-        valueText(a),
+        formatAlertValue(a.value),
         {
           text: a.silenced ? 'silenced' : new Date(a.at).toLocaleString(),
           className: a.silenced ? 'text-body-secondary' : '',
@@ -337,7 +335,7 @@ export class AlertsPage {
           e.ruleName,
           e.machineId,
           e.instance,
-          valueText(e),
+          formatAlertValue(e.value),
         ]),
         [],
       );

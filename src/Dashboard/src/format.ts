@@ -99,3 +99,8 @@ export function formatAxisTime(epochMs: number, spanMs: number): string {
   const hm = `${d.getHours().toString().padStart(2, '0')}:${d.getMinutes().toString().padStart(2, '0')}`;
   return spanMs > 86_400_000 ? `${WEEKDAYS[d.getDay()]} ${hm}` : hm;
 }
+
+/** An alert's value as measured: two decimals under 10, one above; '' when there is none (NaN). */
+export function formatAlertValue(value: number): string {
+  return Number.isNaN(value) ? '' : value.toFixed(Math.abs(value) < 10 ? 2 : 1);
+}

@@ -139,8 +139,7 @@ public sealed class AlertNotifier(
                 }
                 var now = time.GetUtcNow();
                 var active = await silences.ListAsync();
-                var quiet = options.Value.QuietHours;
-                var deliverable = batch.Where(e => !active.Any(s => s.Matches(e.Event, now)) && !quiet.Mutes(e.Event.Severity, now)).ToList();
+                var deliverable = batch.Where(e => !Muted(e.Event, active, now)).ToList();
                 if (deliverable.Count < batch.Count)
                 {
                     logger.LogInformation("{Count} alert events not sent to {Channel}: silenced or in quiet hours", batch.Count - deliverable.Count, channel.Id);
@@ -171,6 +170,10 @@ public sealed class AlertNotifier(
         }
     }
 
+    /// <summary>Silenced, or below the severity quiet hours let through now: recorded in the history, not sent.</summary>
+    private bool Muted(AlertEvent alertEvent, IReadOnlyList<AlertSilence> active, DateTimeOffset now) =>
+        active.Any(s => s.Matches(alertEvent, now)) || options.Value.QuietHours.Mutes(alertEvent.Severity, now);
+
     /// <summary>
     /// Queues, as one message per channel, the alerts firing for longer than Alerts:RepeatMinutes that
     /// nobody acknowledged. A reminder claimed here and lost with this hub comes one period later.
@@ -189,8 +192,7 @@ public sealed class AlertNotifier(
         foreach (var firing in await store.FiringAsync())
         {
             var field = AlertJson.FiringField(firing);
-            if (!acks.ContainsKey(field) && !active.Any(s => s.Matches(firing, now)) && !options.Value.QuietHours.Mutes(firing.Severity, now)
-                && await store.ClaimReminderAsync(field, firing.At, now, every))
+            if (!acks.ContainsKey(field) && !Muted(firing, active, now) && await store.ClaimReminderAsync(field, firing.At, now, every))
             {
                 due.Add(("reminder:" + field.Replace('\n', ' '), firing));
             }
